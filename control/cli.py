@@ -164,16 +164,20 @@ def simswitch(ctx: click.Context) -> None:
     sys.exit(sim_main(list(ctx.args)))
 
 
-def _attach_optional_groups() -> None:
-    # Areas that ship their own click groups plug in here.
-    try:
-        from engine.ivr.cli import ivr
-    except ImportError:
-        return
-    cli.add_command(ivr, "ivr")
+def _attach_area_groups() -> None:
+    # Areas that ship their own click groups plug in here (only once their module exists).
+    import importlib
+    import importlib.util
+
+    for module_name, attr, name in (("engine.ivr.cli", "ivr", "ivr"), ("engine.fsconfig", "fs_config", "fs-config")):
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        group = getattr(importlib.import_module(module_name), attr, None)
+        if group is not None:
+            cli.add_command(group, name)
 
 
-_attach_optional_groups()
+_attach_area_groups()
 
 
 def main() -> None:
