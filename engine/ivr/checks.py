@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.ivr import template
 from engine.ivr.flow import CONTINUATION_FIELD, TERMINAL_TYPES, Node
+from engine.ivr.schema import flow_defaults
 
 MAX_SAY_CHARS = 500
 MAX_SURVEY_ANSWERS = 10
@@ -38,7 +39,8 @@ def check_flow(data: dict[str, Any], nodes: dict[str, Node], sounds_dir: Path) -
     findings: list[Finding] = []
     findings += _check_targets(data, nodes)
     findings += _check_reachability(data, nodes)
-    findings += _check_prompt(data.get("fallback"), ("fallback",), sounds_dir, "flow")
+    fallback = data.get("fallback", flow_defaults()["fallback"])
+    findings += _check_prompt(fallback, ("fallback",), sounds_dir, "flow")
     for node in nodes.values():
         findings += _check_node(node, sounds_dir)
     return findings
@@ -72,6 +74,13 @@ def _exits(node: Node) -> bool:
     return node.type in TERMINAL_TYPES
 
 
+def _already_reported(node: Node, nodes: dict[str, Node]) -> bool:
+    needed = CONTINUATION_FIELD.get(node.type)
+    if needed and not node.get(needed):
+        return True
+    return any(edge.target not in nodes for edge in node.edges())
+
+
 def _check_reachability(data: dict[str, Any], nodes: dict[str, Node]) -> Iterator[Finding]:
     graph = {nid: [e.target for e in node.edges() if e.target in nodes] for nid, node in nodes.items()}
     reachable: set[str] = set()
@@ -91,16 +100,15 @@ def _check_reachability(data: dict[str, Any], nodes: dict[str, Node]) -> Iterato
         for target in targets:
             reverse[target].append(source)
     can_end: set[str] = set()
-    stack = [nid for nid, node in nodes.items() if _exits(node)]
+    # Nodes already reported (dead end, unknown target) count as exits here: one cause, one error.
+    stack = [nid for nid, node in nodes.items() if _exits(node) or _already_reported(node, nodes)]
     while stack:
         current = stack.pop()
         if current not in can_end:
             can_end.add(current)
             stack.extend(reverse[current])
     for nid in nodes:
-        dead_end = CONTINUATION_FIELD.get(nodes[nid].type) and not nodes[nid].get(
-            CONTINUATION_FIELD[nodes[nid].type])
-        if nid in reachable and nid not in can_end and not dead_end:
+        if nid in reachable and nid not in can_end:
             yield Finding(("nodes", nid), _in_node(
                 nid, "caller stuck: no path from here to hangup, transfer, queue or voicemail"),
                 at_key=True)
@@ -173,6 +181,7 @@ def _check_survey(node: Node, base: tuple[str | int, ...]) -> Iterator[Finding]:
     if len(answers) > MAX_SURVEY_ANSWERS:
         yield Finding((*base, "answers"), _in_node(
             node.id, f"{len(answers)} survey answers (at most {MAX_SURVEY_ANSWERS})"))
+        return  # keys wrap around past ten; one error is enough
     seen: set[str] = set()
     for i, answer in enumerate(answers):
         if answer.key in seen:

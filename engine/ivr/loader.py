@@ -78,7 +78,7 @@ def _analyse(path: Path, sounds_dir: Path) -> tuple[list[FlowError], Flow | None
         for p in problems
     ]
     if problems:
-        return errors, None
+        return sorted(errors, key=lambda e: (e.line, e.column)), None
     nodes = _build_nodes(doc)
     for finding in check_flow(doc.data, nodes, sounds_dir):
         errors.append(error(at(finding.path, finding.at_key), _dotted(finding.path),

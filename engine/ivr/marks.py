@@ -55,6 +55,10 @@ class YamlSyntaxError(ValueError):
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
 _INT = "tag:yaml.org,2002:int"
 
 
@@ -82,6 +86,8 @@ def load_marked(text: str) -> MarkedDocument:
 
 def _build(node: yaml.Node, path: Path, doc: MarkedDocument, loader: yaml.SafeLoader) -> Any:
     doc.values[path] = _to_mark(node)
+    if node.tag not in _PLAIN_TAGS:
+        raise YamlSyntaxError(f"invalid YAML: unsupported tag {node.tag!r}", _to_mark(node))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -70,6 +70,11 @@ def _explain(error: ValidationError) -> Iterator[SchemaProblem]:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         yield SchemaProblem(path, f"missing required field '{missing}'")
         return
+    alternatives = error.validator_value if error.validator == "oneOf" else None
+    if alternatives and all(set(alt) == {"required"} for alt in alternatives):
+        names = " or ".join(f"'{alt['required'][0]}'" for alt in alternatives)
+        yield SchemaProblem(path, f"needs exactly one of {names}")
+        return
     if error.validator in ("oneOf", "anyOf", "pattern") and error.schema.get("description"):
         yield SchemaProblem(path, f"{_short(error.instance)} is not valid: {error.schema['description']}")
         return
