@@ -113,9 +113,12 @@ class PacingSnapshot:
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """One finished call record, reported once its last field is known.
+    """A call record, reported at the end of ringing and again when complete.
 
-    ``answered`` means a human answered (machines are ``machine=True, answered=False``);
+    Report each answered call twice: ``phase="ring"`` when it is answered (answer-rate and
+    ring-time estimates must not wait for the talk to end), then ``phase="done"`` once talk
+    and wrap-up (or the abandon) are known. Unanswered calls (no answer, busy, invalid,
+    machine) are reported once, ``phase="done"``. ``answered`` means a human answered (machines are ``machine=True, answered=False``);
     ``ring_seconds`` runs from launch to answer or to the end of a failed attempt;
     ``talk_seconds``/``wrap_seconds`` are set for calls connected to an agent;
     ``abandoned`` marks answered calls that found no agent in time. ``at`` is the time
@@ -129,8 +132,13 @@ class CallOutcome:
     wrap_seconds: float | None = None
     abandoned: bool = False
     machine: bool = False
+    phase: str = "done"
 
     def __post_init__(self) -> None:
+        if self.phase not in ("ring", "done"):
+            raise PacingError("phase", f"must be 'ring' or 'done', got {self.phase!r}")
+        if self.phase == "ring" and not self.answered:
+            raise PacingError("phase", "only answered calls have a separate ring report")
         for name in ("ring_seconds", "talk_seconds", "wrap_seconds"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0):

@@ -53,10 +53,15 @@ class _RingBuffer:
 
 
 class AnswerRateEstimator:
-    """Probability that a launched call is answered by a human (Beta prior ``p0``, weight ``w``)."""
+    """Probability that a launched call is answered by a human (Beta prior ``p0``, weight ``w``).
 
-    def __init__(self, prior: float = 0.25, prior_weight: float = 10.0, capacity: int = 4000,
-                 window_seconds: float = 900.0, min_window: int = 300) -> None:
+    Outcomes are keyed by launch time, and only calls launched at least ``settle`` seconds
+    ago (the longest a call can ring) are counted: answers are known within seconds,
+    no-answers only at the ring timeout, so counting recent launches would overstate ``p``.
+    """
+
+    def __init__(self, prior: float = 0.25, prior_weight: float = 10.0, capacity: int = 20000,
+                 window_seconds: float = 900.0, min_window: int = 400) -> None:
         if not 0 < prior < 1:
             raise PacingError("prior", "answer-rate prior must be in (0, 1)")
         self.prior = prior
@@ -69,12 +74,19 @@ class AnswerRateEstimator:
     def observations(self) -> int:
         return self._buffer.count
 
-    def add(self, at: float, answered: bool) -> None:
-        self._buffer.add(at, 1.0 if answered else 0.0)
+    def add(self, launched_at: float, answered: bool) -> None:
+        self._buffer.add(launched_at, 1.0 if answered else 0.0)
 
-    def estimate(self, now: float) -> float:
-        values = self._buffer.recent(now, self.window_seconds, self.min_window)
-        return float((values.sum() + self.prior_weight * self.prior) / (values.size + self.prior_weight))
+    def estimate(self, now: float, settle: float = 0.0) -> float:
+        size = min(self._buffer.count, self._buffer.times.size)
+        times, values = self._buffer.times[:size], self._buffer.values[:size]
+        settled = times <= now - settle
+        times, values = times[settled], values[settled]
+        inside = times >= now - settle - self.window_seconds
+        if np.count_nonzero(inside) < self.min_window and times.size > self.min_window:
+            inside = np.argsort(times)[-self.min_window:]
+        chosen = values[inside]
+        return float((chosen.sum() + self.prior_weight * self.prior) / (chosen.size + self.prior_weight))
 
 
 def lognormal_pmf(mean: float, sigma: float, bins: int) -> FloatArray:
@@ -124,14 +136,30 @@ class DurationEstimator:
             raise PacingError("seconds", f"duration must be finite and >= 0, got {seconds}")
         self._buffer.add(at, seconds)
 
-    def pmf(self, now: float) -> FloatArray:
+    def pmf(self, now: float, censored: FloatArray | None = None) -> FloatArray:
+        """Estimated pmf; ``censored`` are elapsed times of durations still running.
+
+        Without censored values this is the prior-mixed histogram. With them it is the
+        Kaplan-Meier product-limit estimate (Kaplan & Meier 1958), hazard
+        ``h[j] = d[j] / n[j]`` with ``d`` the (prior-weighted) endings in bin ``j`` and
+        ``n`` those at risk there; this removes the bias towards short durations while
+        most of them are still running (start of a shift, a sudden rise in talk time).
+        """
         values = self._buffer.recent(now, self.window_seconds, self.min_window)
         index = np.minimum(values.astype(np.int64), self.bins - 1)
-        counts = np.bincount(index, minlength=self.bins).astype(np.float64)
-        return (counts + self.prior_weight * self.prior_pmf) / (values.size + self.prior_weight)
+        ended = np.bincount(index, minlength=self.bins) + self.prior_weight * self.prior_pmf
+        if censored is None or censored.size == 0:
+            return np.asarray(ended / ended.sum(), dtype=np.float64)
+        running = np.bincount(np.minimum(censored.astype(np.int64), self.bins - 1), minlength=self.bins)
+        # at risk in bin j: endings in bins >= j, running durations past bin j
+        at_risk = np.cumsum(ended[::-1])[::-1] + np.concatenate((np.cumsum(running[::-1])[::-1][1:], [0]))
+        hazard = np.divide(ended, at_risk, out=np.ones(self.bins), where=at_risk > 0)
+        survival = np.cumprod(1.0 - np.clip(hazard[:-1], 0.0, 1.0))
+        pmf = -np.diff(np.concatenate(([1.0], survival)))
+        return np.asarray(np.concatenate((pmf, [max(0.0, 1.0 - pmf.sum())])), dtype=np.float64)
 
-    def cdf(self, now: float) -> FloatArray:
-        return np.minimum(np.cumsum(self.pmf(now)), 1.0)
+    def cdf(self, now: float, censored: FloatArray | None = None) -> FloatArray:
+        return np.minimum(np.cumsum(self.pmf(now, censored)), 1.0)
 
-    def mean(self, now: float) -> float:
-        return float(np.dot(self.pmf(now), np.arange(self.bins) + 0.5))
+    def mean(self, now: float, censored: FloatArray | None = None) -> float:
+        return float(np.dot(self.pmf(now, censored), np.arange(self.bins) + 0.5))

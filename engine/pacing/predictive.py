@@ -88,10 +88,10 @@ class PredictivePacer(Pacer):
         self,
         abandon_target: float | None = None,
         threshold: float = 0.2,
-        margin: float = 0.8,
+        margin: float = 0.75,
         patience: float = 2.0,
         max_lines_per_agent: float = 8.0,
-        min_answers: int = 20,
+        min_answers: int = 50,
         min_talks: int = 20,
         control_seconds: float = 30.0,
         control_half_life: float = 1200.0,
@@ -124,7 +124,7 @@ class PredictivePacer(Pacer):
         self.answer_rate = AnswerRateEstimator(prior=answer_prior)
         self.ring_to_answer = DurationEstimator(ring_prior_mean, 0.6, bins=256)
         self.no_answer = DurationEstimator(25.0, 0.3, bins=256)
-        self.talk = DurationEstimator(talk_prior_mean, 0.8, bins=2400, min_window=300)
+        self.talk = DurationEstimator(talk_prior_mean, 0.8, bins=2400, capacity=8000, min_window=300)
         self.wrap = DurationEstimator(wrap_prior_mean, 0.5, bins=600, min_window=300)
         self._tables_at: float | None = None
         self._horizon = 0
@@ -133,14 +133,19 @@ class PredictivePacer(Pacer):
         self._seen = (0, 0)  # (answered_today, abandoned_today) at the last control step
         self._recent = (0.0, 0.0)  # exponentially weighted (answered, abandoned)
         self.last_decision: dict[str, float] = {}
+        self._ring_reports = False
 
     # -- learning -----------------------------------------------------------------------
     def observe(self, outcome: CallOutcome) -> None:
-        self.answer_rate.add(outcome.at, outcome.answered)
-        if outcome.answered:
-            self.ring_to_answer.add(outcome.at, outcome.ring_seconds)
-        else:
-            self.no_answer.add(outcome.at, outcome.ring_seconds)
+        if outcome.phase == "ring":
+            self._ring_reports = True
+        # an answered call's ring phase counts once: from its ring report if the dialer sends them
+        if outcome.phase == "ring" or not (outcome.answered and self._ring_reports):
+            self.answer_rate.add(outcome.at - outcome.ring_seconds, outcome.answered)
+            if outcome.answered:
+                self.ring_to_answer.add(outcome.at, outcome.ring_seconds)
+            else:
+                self.no_answer.add(outcome.at, outcome.ring_seconds)
         if outcome.talk_seconds is not None:
             self.talk.add(outcome.at, outcome.talk_seconds)
         if outcome.wrap_seconds is not None:
@@ -148,13 +153,14 @@ class PredictivePacer(Pacer):
 
     def ready(self) -> bool:
         """True once the estimates rest on enough outcomes to dial predictively."""
-        return self.ring_to_answer.observations >= self.min_answers and self.talk.observations >= self.min_talks
+        return (self.ring_to_answer.observations >= self.min_answers
+                and self.talk.observations >= self.min_talks)
 
     def _refresh_tables(self, snapshot: PacingSnapshot) -> None:
         now = snapshot.now
         horizon = int(math.ceil(snapshot.ring_timeout))
         span = horizon + self.patience
-        self._p = self.answer_rate.estimate(now)
+        self._p = self.answer_rate.estimate(now, settle=snapshot.ring_timeout + 10.0)
         answer_cdf = self.ring_to_answer.cdf(now)
         ring_ages = horizon + 16
         # ring[i, k]: P(human answer within k s | alive at age i)
@@ -167,12 +173,12 @@ class PredictivePacer(Pacer):
         self._new_call = self._ring[0]
         # talk[i, k]: P(free within k s | i s into talk) = residual talk, then wrap-up
         wrap_pmf = self.wrap.pmf(now)[: span + 1]
-        residual = conditional_end_table(self.talk.cdf(now), self.talk.bins, span)
+        residual = conditional_end_table(self.talk.cdf(now, snapshot.agents_in_call), self.talk.bins, span)
         talk = np.zeros_like(residual)
         for w in range(span + 1):
             talk[:, w:] += wrap_pmf[w] * residual[:, : span + 1 - w]
         self._talk = talk
-        self._wrap = conditional_end_table(self.wrap.cdf(now), self.wrap.bins, span)
+        self._wrap = conditional_end_table(self.wrap.cdf(now, snapshot.agents_wrap_up), self.wrap.bins, span)
         self._horizon = horizon
         self._tables_at = now
 
@@ -192,12 +198,12 @@ class PredictivePacer(Pacer):
         self._control_at, self._seen = snapshot.now, (answered, abandoned)
         aim = target * self.margin
         for ans, ab in ((answered, abandoned), (snapshot.answered_30d, snapshot.abandoned_30d)):
-            if ans >= 100 and ab > target * ans:
-                aim *= target * ans / ab  # over budget: aim lower until it is paid back
+            if ans >= 50 and ab > target * ans:
+                aim *= (target * ans / ab) ** 2  # over budget: aim lower until it is paid back
         rate = (recent_ab + 2.0 * aim) / (recent_ans + 2.0)
         confidence = min(1.0, recent_ans / 100.0)
         step = self.control_gain * confidence * float(np.clip((aim - rate) / aim, -3.0, 1.0))
-        self.threshold = float(np.clip(self.threshold * math.exp(step), 0.002, 0.95))
+        self.threshold = float(np.clip(self.threshold * math.exp(step), 1e-4, 0.95))
 
     # -- deciding -----------------------------------------------------------------------
     def _forecast(self, snapshot: PacingSnapshot) -> tuple[FloatArray, FloatArray]:
@@ -213,11 +219,18 @@ class PredictivePacer(Pacer):
         variance = (ring * (1 - ring)).sum(axis=0) + (freed * (1 - freed)).sum(axis=0)
         return mean, variance
 
-    def _expected_lost(self, mean: FloatArray, variance: FloatArray, calls: FloatArray) -> FloatArray:
+    def _marginal_lost(self, mean: FloatArray, variance: FloatArray, calls: FloatArray) -> FloatArray:
+        """Extra expected lost answers from the ``n``-th new call, for ``n`` in ``calls[1:]``.
+
+        ``max_k (E[X_k(n)^+] - E[X_k(n-1)^+])`` bounds ``max_k E[X_k(n)^+] - max_k E[X_k(n-1)^+]``
+        from above, and, unlike the difference of maxima, is not masked by risk the
+        calls already ringing carry at other ``k``.
+        """
         q = self._new_call[1: self._horizon + 1]
         mu = mean[None, :] + calls[:, None] * q[None, :]
         var = variance[None, :] + calls[:, None] * (q * (1 - q))[None, :]
-        return expected_positive_part(mu, var).max(axis=1)
+        lost = expected_positive_part(mu, var)
+        return np.asarray(np.diff(lost, axis=0).max(axis=1), dtype=np.float64)
 
     def decide(self, snapshot: PacingSnapshot) -> int:
         target = self.abandon_target if self.abandon_target is not None else snapshot.abandon_target
@@ -225,10 +238,10 @@ class PredictivePacer(Pacer):
         active = snapshot.agents_active
         cap = int(self.max_lines_per_agent * active) - snapshot.calls_in_progress
         cap = max(0, min(cap, snapshot.line_headroom()))
-        self._control(snapshot, target)
         if active == 0 or not self.ready():
             self.last_decision = {"lines": float(floor), "predictive": 0.0}
             return floor
+        self._control(snapshot, target)
         if (self._tables_at is None or snapshot.now - self._tables_at >= self.refresh_seconds
                 or int(math.ceil(snapshot.ring_timeout)) != self._horizon):
             self._refresh_tables(snapshot)
@@ -238,7 +251,7 @@ class PredictivePacer(Pacer):
         high = min(cap, 32)
         while True:
             calls = np.arange(high + 1, dtype=np.float64)
-            marginal = np.diff(self._expected_lost(mean, variance, calls))
+            marginal = self._marginal_lost(mean, variance, calls)
             over = np.nonzero(marginal > limit)[0]
             if over.size or high >= cap:
                 chosen = int(over[0]) if over.size else high

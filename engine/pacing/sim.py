@@ -164,6 +164,7 @@ class _Campaign:
         del self.ringing[call_id]
         call.answered_at = now
         self.clock.result.count_answer(now)
+        self.pacer.observe(CallOutcome(at=now, answered=True, ring_seconds=now - call.launched, phase="ring"))
         if self.ready:
             self.connect(now, self.ready.popleft(), call_id)
         else:
