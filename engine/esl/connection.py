@@ -1,0 +1,244 @@
+"""Inbound ESL connection: the engine dials FreeSWITCH's event socket (ESL_PROTOCOL.md §3).
+
+`InboundConnection` is a `greenswitch.esl.InboundESL` (same host/port/password attributes,
+`send()` kept for greenswitch-style callers) whose reading and framing are replaced by
+engine.esl's parser and `ESLSession`. It remembers its subscriptions and filters and
+replays them after a reconnect, and tracks HEARTBEAT events for liveness.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import gevent
+import gevent.event
+from greenswitch.esl import InboundESL
+
+from engine.esl import commands
+from engine.esl.errors import (
+    ESLAuthError,
+    ESLConnectError,
+    ESLDisconnected,
+    ESLError,
+    ESLRejectedError,
+)
+from engine.esl.event import Event
+from engine.esl.parser import AUTH_REQUEST, RUDE_REJECTION, Frame
+from engine.esl.session import ESLSession
+
+__all__ = ["InboundConnection"]
+
+log = logging.getLogger(__name__)
+
+# Always subscribed: job results and the 20 s heartbeat that proves the switch is alive.
+_BUILTIN_EVENTS = ("BACKGROUND_JOB", "HEARTBEAT")
+
+
+class InboundConnection(ESLSession, InboundESL):
+    """One authenticated inbound socket to a FreeSWITCH node, with reconnect.
+
+    Handlers registered with `on()`/`on_uuid()` survive reconnects. `alive` is False when
+    the socket is down or no HEARTBEAT arrived for `heartbeat_timeout` seconds.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str,
+        *,
+        name: str = "fs1",
+        reconnect: bool = True,
+        backoff: tuple[float, float] = (0.5, 10.0),
+        heartbeat_timeout: float = 60.0,
+        fmt: str = "plain",
+    ) -> None:
+        InboundESL.__init__(self, host, port, password)
+        ESLSession.__init__(self, name)
+        if fmt not in commands.FORMATS:
+            raise ValueError(f"fmt must be one of {commands.FORMATS}, not {fmt!r}")
+        if not 0 < backoff[0] <= backoff[1]:
+            raise ValueError(f"backoff must be (first, max) with 0 < first <= max: {backoff}")
+        self.reconnect = reconnect
+        self.backoff = backoff
+        self.heartbeat_timeout = heartbeat_timeout
+        self.fmt = fmt
+        self.last_heartbeat: float | None = None  # time.monotonic() of the last HEARTBEAT
+        self.heartbeat: Event | None = None
+        self._events: list[str] = list(_BUILTIN_EVENTS)
+        self._filters: list[tuple[str, str]] = []
+        self._greeting: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        self._reconnector: gevent.Greenlet | None = None
+        self._connect_timeout = 5.0
+        self._up = False  # authenticated and subscribed; only then does a loss reconnect
+
+    # greenswitch keeps a plain `connected` attribute; ours is computed from the socket.
+    @property
+    def connected(self) -> bool:
+        return ESLSession.connected.fget(self)  # type: ignore[attr-defined]
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        """greenswitch's constructor assigns it; the socket state is what counts."""
+
+    # -- connecting -----------------------------------------------------------------------
+    def connect(self, timeout: float = 5.0) -> None:
+        """Open, authenticate and subscribe. Raises ESLConnectError, ESLRejectedError,
+        ESLAuthError; no automatic reconnect happens for a failure here."""
+        self.closing = False
+        self._connect_timeout = timeout
+        self._open(timeout)
+
+    def _open(self, timeout: float) -> None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        except OSError as exc:
+            raise ESLConnectError(f"esl {self.name}: {self.host}:{self.port}: {exc}") from exc
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._greeting = gevent.event.AsyncResult()
+        self._start(sock)
+        try:
+            greeting: Frame = self._greeting.get(timeout=timeout)
+        except gevent.Timeout:
+            self._abort()
+            raise ESLConnectError(f"esl {self.name}: no auth/request within {timeout}s") from None
+        except ESLDisconnected as exc:
+            self._abort()
+            raise ESLConnectError(f"esl {self.name}: closed before auth/request") from exc
+        if greeting.content_type == RUDE_REJECTION:
+            self._abort()
+            raise ESLRejectedError(f"esl {self.name}: {greeting.text.strip()}")
+        try:
+            reply = self.command(commands.auth(self.password), timeout).reply_text or ""
+        except (ESLDisconnected, TimeoutError) as exc:
+            self._abort()
+            raise ESLConnectError(f"esl {self.name}: no answer to auth: {exc}") from exc
+        if reply != "+OK accepted":
+            self._abort()
+            raise ESLAuthError(f"esl {self.name}: auth refused: {reply}")
+        self._resubscribe(timeout)
+        self._up = True
+        log.info("esl %s: connected to %s:%s", self.name, self.host, self.port)
+
+    def _resubscribe(self, timeout: float) -> None:
+        self.checked(commands.event(self._events, self.fmt), timeout)
+        for header, value in self._filters:
+            self.checked(commands.filter_(header, value), timeout)
+
+    def _abort(self) -> None:
+        closing, self.closing = self.closing, True
+        sock = self._sock
+        if sock is not None:
+            sock.close()
+        if self._reader is not None:
+            self._reader.join(timeout=1)
+        self.closing = closing
+
+    def _route(self, frame: Frame) -> None:
+        if frame.content_type in (AUTH_REQUEST, RUDE_REJECTION):
+            self._greeting.set(frame)
+            return
+        super()._route(frame)
+
+    def _on_connection_lost(self) -> None:
+        if not self._greeting.ready():
+            self._greeting.set_exception(ESLDisconnected("closed before greeting"))
+        was_up, self._up = self._up, False
+        if self.closing or not self.reconnect or not was_up:
+            return
+        if self._reconnector is None or self._reconnector.dead:
+            log.warning("esl %s: connection lost, reconnecting", self.name)
+            self._reconnector = gevent.spawn(self._reconnect_loop)
+
+    def _reconnect_loop(self) -> None:
+        delay = self.backoff[0]
+        while not self.closing:
+            gevent.sleep(delay)
+            if self.closing:
+                return
+            try:
+                self._open(self._connect_timeout)
+                return
+            except ESLError as exc:
+                log.warning("esl %s: reconnect failed (%s); next try in %.1fs",
+                            self.name, exc, min(delay * 2, self.backoff[1]))
+                delay = min(delay * 2, self.backoff[1])
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Wait until the socket is up again (after a reconnect); True if it is."""
+        deadline = time.monotonic() + timeout
+        while not self.connected and time.monotonic() < deadline:
+            gevent.sleep(0.01)
+        return self.connected
+
+    # -- subscriptions --------------------------------------------------------------------
+    def subscribe(self, names: Iterable[str] | str, fmt: str | None = None) -> None:
+        """`event <fmt> ...`; names may include `"CUSTOM a::b"`. Replayed on reconnect."""
+        wanted = [names] if isinstance(names, str) else list(names)
+        if fmt is not None:
+            if fmt not in commands.FORMATS:
+                raise ValueError(f"fmt must be one of {commands.FORMATS}, not {fmt!r}")
+            self.fmt = fmt
+        self.checked(commands.event(wanted, self.fmt))
+        self._events.extend(name for name in wanted if name not in self._events)
+
+    def add_filter(self, header: str, value: str) -> None:
+        """`filter <header> <value>`; replayed on reconnect. Mind §7: filters also hit jobs."""
+        self.checked(commands.filter_(header, value))
+        self._filters.append((header, value))
+
+    def remove_filter(self, header: str, value: str | None = None) -> None:
+        """`filter delete <header> [<value>]`."""
+        self.checked(commands.filter_delete(header, value))
+        self._filters = [
+            (h, v) for h, v in self._filters if not (h == header and value in (None, v))
+        ]
+
+    # -- liveness -------------------------------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        if event.name == "HEARTBEAT":
+            self.last_heartbeat = time.monotonic()
+            self.heartbeat = event
+
+    @property
+    def alive(self) -> bool:
+        """Connected, and (once one arrived) a HEARTBEAT within `heartbeat_timeout`."""
+        if not self.connected:
+            return False
+        if self.last_heartbeat is None:
+            return True
+        return time.monotonic() - self.last_heartbeat < self.heartbeat_timeout
+
+    # -- closing and greenswitch compatibility ---------------------------------------------
+    def close(self) -> None:
+        """Send `exit` if connected, then close; no reconnect afterwards."""
+        self.closing = True
+        if self._reconnector is not None:
+            self._reconnector.kill(block=False)
+        if self.connected:
+            try:
+                self.command(commands.exit_(), timeout=2)
+            except (ESLError, TimeoutError):
+                pass
+        super().close()
+
+    def stop(self) -> None:
+        """greenswitch name for `close()`."""
+        self.close()
+
+    def send(self, data: str) -> Any:
+        """greenswitch-style `send("api status")`: returns the reply Frame."""
+        return self.command((data + "\n\n").encode("utf-8"))
+
+    def register_handle(self, name: str, handler: Any) -> None:
+        """greenswitch-style registration; same as `on()`."""
+        self.on(name, handler)
+
+    def unregister_handle(self, name: str, handler: Any) -> None:
+        """greenswitch-style removal; same as `off()`."""
+        self.off(name, handler)
