@@ -60,6 +60,7 @@ _PLAIN_TAGS = frozenset(
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
 _INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 def _to_mark(node: yaml.Node) -> Mark:
@@ -106,7 +107,12 @@ def _build(node: yaml.Node, path: Path, doc: MarkedDocument, loader: yaml.SafeLo
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), doc, loader) for i, item in enumerate(node.value)]
-    if node.tag == _TIMESTAMP or (node.tag == _INT and ":" in str(node.value)):
-        # `2026-12-25` and `18:00` (YAML 1.1 base-60!) stay the text the author wrote.
+    if (
+        node.tag == _TIMESTAMP
+        or (node.tag == _INT and ":" in str(node.value))
+        or (node.tag == _BOOL and str(node.value).lower() not in ("true", "false"))
+    ):
+        # `2026-12-25`, `18:00` (YAML 1.1 base-60!) and `Yes`/`No`/`on` (YAML 1.1 booleans,
+        # common as survey labels) stay the text the author wrote, as in YAML 1.2.
         return str(node.value)
     return loader.construct_object(node, deep=True)
