@@ -6,12 +6,17 @@ import wave
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engine.ivr.loader import load_flow, validate_files
 from engine.ivr.steps import HANDLERS
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOWS = sorted((ROOT / "dialplans").glob("*.yaml"))
+# dialplans/ also holds other YAML (inbound routes); flows are the files with `nodes`.
+FLOWS = sorted(
+    path for path in (ROOT / "dialplans").glob("*.yaml")
+    if "nodes" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+)
 SOUNDS = ROOT / "sounds"
 
 
