@@ -32,3 +32,7 @@ class ESLCommandError(ESLError):
         super().__init__(f"{command!r} failed: {reply}")
         self.command = command
         self.reply = reply
+
+
+class ESLCallGone(ESLDisconnected):
+    """The controlled channel hung up (or its socket closed) before the operation finished."""

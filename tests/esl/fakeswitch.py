@@ -50,10 +50,8 @@ def load_script(scenario: str) -> Script:
         record = json.loads(line)
         data = base64.b64decode(record.get("b64", ""))
         if record["dir"] == "send":
-            if steps and not steps[-1].reply and not steps[-1].closes:
-                steps[-1].command += data  # one command written in several send() calls
-            else:
-                steps.append(Step(data, b"", False))
+            pending = bytearray(data)
+            steps.extend(Step(command, b"", False) for command in _split_commands(pending))
         elif record["dir"] == "recv":
             if steps:
                 steps[-1].reply += data
@@ -61,15 +59,36 @@ def load_script(scenario: str) -> Script:
                 greeting += data
         elif steps:
             steps[-1].closes = True
+    # The capturing client sometimes sent two commands before reading; real FreeSWITCH
+    # answered the first at once, so hand the first reply frame back to the first command.
+    for step, following in zip(steps, steps[1:], strict=False):
+        if not step.reply and not step.closes:
+            cut = _first_reply_end(following.reply)
+            step.reply, following.reply = following.reply[:cut], following.reply[cut:]
     script = Script(greeting, steps)
     # Application-UUIDs FreeSWITCH generated, per (app, arg), in execution order.
     all_recv = greeting + b"".join(step.reply for step in steps)
     for frame in ESLParser().feed(all_recv):
         event = frame.event
-        if event is not None and event.name == "CHANNEL_EXECUTE":
+        if event is not None and event.name == "CHANNEL_EXECUTE_COMPLETE":
             key = (event.get("Application") or "", event.get("Application-Data") or "")
             script.app_uuids.setdefault(key, []).append(event.get("Application-UUID") or "")
     return script
+
+
+def _first_reply_end(data: bytes) -> int:
+    """Offset just past the first command/reply or api/response frame in `data` (0 if none)."""
+    pos = 0
+    while True:
+        end = data.find(b"\n\n", pos)
+        if end < 0:
+            return 0
+        head = data[pos:end]
+        match = re.search(rb"(?m)^Content-Length: (\d+)$", head)
+        stop = end + 2 + (int(match.group(1)) if match else 0)
+        if re.search(rb"(?m)^Content-Type: (command/reply|api/response)$", head):
+            return stop
+        pos = stop
 
 
 def _split_commands(buffer: bytearray) -> list[bytes]:
@@ -98,7 +117,13 @@ def _headers(command: bytes) -> dict[str, str]:
 
 
 def _without(command: bytes, names: tuple[str, ...]) -> bytes:
+    """The command minus headers FreeSWITCH lets the client choose freely, for matching.
+
+    `sendmsg <uuid>` on an outbound socket is the same as `sendmsg` (the controlled channel).
+    """
     head, _, body = command.partition(b"\n\n")
+    if head.startswith(b"sendmsg "):
+        head = b"sendmsg" + head[head.find(b"\n") :] if b"\n" in head else b"sendmsg"
     kept = [
         line for line in head.split(b"\n")
         if line.split(b":", 1)[0].strip().lower().decode() not in names
@@ -129,7 +154,10 @@ class ScriptedPeer:
                     if match:
                         self.rewrites.append((match.group(1), headers["job-uuid"].encode()))
                 if first.startswith(b"sendmsg") and "event-uuid" in headers:
-                    key = (headers.get("execute-app-name", ""), headers.get("execute-app-arg", ""))
+                    arg = headers.get("execute-app-arg")
+                    if arg is None:
+                        arg = command.partition(b"\n\n")[2].decode()
+                    key = (headers.get("execute-app-name", ""), arg)
                     generated = self.script.app_uuids.get(key, [])
                     if generated:
                         self.rewrites.append(
