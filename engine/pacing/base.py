@@ -194,6 +194,6 @@ def make_pacer(mode: str, **settings: Any) -> Pacer:
     if mode not in factories:
         raise PacingError("mode", f"unknown pacing mode {mode!r}; expected one of {PACER_MODES}")
     try:
-        return factories[mode](**settings)  # type: ignore[no-any-return]
+        return factories[mode](**settings)
     except TypeError as exc:
         raise PacingError("settings", f"{mode}: {exc}") from exc

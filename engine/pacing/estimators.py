@@ -84,8 +84,9 @@ class AnswerRateEstimator:
         times, values = times[settled], values[settled]
         inside = times >= now - settle - self.window_seconds
         if np.count_nonzero(inside) < self.min_window and times.size > self.min_window:
-            inside = np.argsort(times)[-self.min_window:]
-        chosen = values[inside]
+            chosen = values[np.argsort(times)[-self.min_window:]]
+        else:
+            chosen = values[inside]
         return float((chosen.sum() + self.prior_weight * self.prior) / (chosen.size + self.prior_weight))
 
 
