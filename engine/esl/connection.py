@@ -121,7 +121,11 @@ class InboundConnection(ESLSession, InboundESL):
         if reply != "+OK accepted":
             self._abort()
             raise ESLAuthError(f"esl {self.name}: auth refused: {reply}")
-        self._resubscribe(timeout)
+        try:
+            self._resubscribe(timeout)
+        except (ESLError, TimeoutError):
+            self._abort()
+            raise
         self._up = True
         log.info("esl %s: connected to %s:%s", self.name, self.host, self.port)
 
@@ -155,8 +159,15 @@ class InboundConnection(ESLSession, InboundESL):
             log.warning("esl %s: connection lost, reconnecting", self.name)
             self._reconnector = gevent.spawn(self._reconnect_loop)
 
-    def _reconnect_loop(self) -> None:
-        delay = self.backoff[0]
+    def start(self, timeout: float = 5.0) -> None:
+        """Connect in the background, retrying with backoff until it works (or `close()`)."""
+        self.closing = False
+        self._connect_timeout = timeout
+        if self._reconnector is None or self._reconnector.dead:
+            self._reconnector = gevent.spawn(self._reconnect_loop, 0.0)
+
+    def _reconnect_loop(self, first_delay: float | None = None) -> None:
+        delay = self.backoff[0] if first_delay is None else first_delay
         while not self.closing:
             gevent.sleep(delay)
             if self.closing:
@@ -164,10 +175,9 @@ class InboundConnection(ESLSession, InboundESL):
             try:
                 self._open(self._connect_timeout)
                 return
-            except ESLError as exc:
-                log.warning("esl %s: reconnect failed (%s); next try in %.1fs",
-                            self.name, exc, min(delay * 2, self.backoff[1]))
-                delay = min(delay * 2, self.backoff[1])
+            except (ESLError, TimeoutError) as exc:
+                log.warning("esl %s: connect failed: %s", self.name, exc)
+                delay = min(max(delay * 2, self.backoff[0]), self.backoff[1])
 
     def wait_connected(self, timeout: float) -> bool:
         """Wait until the socket is up again (after a reconnect); True if it is."""
