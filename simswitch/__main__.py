@@ -1,0 +1,7 @@
+"""`python -m simswitch`."""
+
+import sys
+
+from simswitch.cli import main
+
+sys.exit(main())

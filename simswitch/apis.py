@@ -1,0 +1,382 @@
+"""API commands (`api` / `bgapi`) with FreeSWITCH's exact reply bodies (§5, §14, §15)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from simswitch.apps import Message
+from simswitch.causes import parse_cause
+from simswitch.showtables import show_api, show_table, sofia_status
+
+if TYPE_CHECKING:
+    from simswitch.channel import Channel
+    from simswitch.switch import Switch
+
+ApiFunc = Callable[["Apis", str], str]
+API_TABLE: dict[str, tuple[ApiFunc, str, str]] = {}
+NO_CHANNEL = "-ERR No such channel!\n"
+
+
+def api(name: str, syntax: str = "", description: str = "") -> Callable[[ApiFunc], ApiFunc]:
+    """Register an API command (syntax/description feed `show api`)."""
+    def register(func: ApiFunc) -> ApiFunc:
+        API_TABLE[name] = (func, syntax, description or name)
+        return func
+    return register
+
+
+class Apis:
+    """Runs API commands against one switch."""
+
+    def __init__(self, switch: Switch) -> None:
+        self.switch = switch
+
+    def run(self, name: str, args: str, session: Any = None) -> str:
+        """Execute and fire the API event afterwards (as switch_api_execute does)."""
+        entry = API_TABLE.get(name)
+        if entry is None:
+            body = f"-ERR {name} Command not found!\n"
+        else:
+            body = entry[0](self, args) or "-ERR no reply\n"
+        specific = [("API-Command", name)]
+        if args:
+            specific.append(("API-Command-Argument", args))
+        self.switch.bus.emit("API", specific)
+        return body
+
+    def background(self, name: str, args: str, job_uuid: str, owner: str | None,
+                   session: Any = None) -> None:
+        """bgapi job: run, then BACKGROUND_JOB with the output as body."""
+        body = self.run(name, args, session)
+        specific = [("Job-UUID", job_uuid)]
+        if owner:
+            specific.append(("Job-Owner-UUID", owner))
+        specific.append(("Job-Command", name))
+        if args:
+            specific.append(("Job-Command-Arg", args))
+        self.switch.bus.emit("BACKGROUND_JOB", specific, body=body)
+
+    def channel(self, uuid: str) -> Channel | None:
+        """Live channel by UUID."""
+        return self.switch.channels.get(uuid)
+
+
+def _uptime_text(seconds: float) -> str:
+    whole = int(seconds)
+    micros = int((seconds - whole) * 1_000_000)
+    years, rest = divmod(whole, 365 * 86400)
+    days, rest = divmod(rest, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+    return ", ".join([unit(years, "year"), unit(days, "day"), unit(hours, "hour"),
+                      unit(minutes, "minute"), unit(secs, "second"),
+                      unit(micros // 1000, "millisecond"), unit(micros % 1000, "microsecond")])
+
+
+@api("status", "", "Show current status")
+def _status(self: Apis, args: str) -> str:
+    sw = self.switch
+    count = len(sw.channels)
+    return (f"UP {_uptime_text(sw.clock.uptime())}\n"
+            "FreeSWITCH (Version 1.11.3-dev  64bit) is ready\n"
+            f"{sw.sessions_since_start} session(s) since startup\n"
+            f"{count} session(s) - peak {sw.peak_sessions}, last 5min {sw.peak_sessions} \n"
+            "0 session(s) per Sec out of max 30, peak 0, last 5min 0 \n"
+            "1000 session(s) max\nmin idle cpu 0.00/98.10\n"
+            "Current Stack Size/Max 240K/8192K\n")
+
+
+@api("version", "[short]", "Version")
+def _version(self: Apis, args: str) -> str:
+    return "1.11.3\n" if args.strip() == "short" else \
+        "FreeSWITCH Version 1.11.3-dev~64bit ( 64bit)\n"
+
+
+@api("show", "codec|api|channels|calls [count|as json]", "Show various reports")
+def _show(self: Apis, args: str) -> str:
+    words = args.split()
+    if not words:
+        return "-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|" \
+               "channels [count|like <match string>]|calls|detailed_calls|bridged_calls|" \
+               "detailed_bridged_calls|aliases|complete|chat|management|modules|nat_map|" \
+               "say|interfaces|interface_types|tasks|limits|status\n"
+    as_json = words[-2:] == ["as", "json"]
+    if words[0] == "api":
+        return show_api(API_TABLE, as_json)
+    return show_table(self.switch, words[0], as_json, "count" in words[1:])
+
+
+@api("originate", "<call url> <exten>|&<application_name>(<app_args>) [<dialplan>] "
+     "[<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]", "Originate a call")
+def _originate(self: Apis, args: str) -> str:
+    return self.switch.dialer.originate_api(args)
+
+
+@api("uuid_kill", "<uuid> [cause]", "Kill channel")
+def _uuid_kill(self: Apis, args: str) -> str:
+    words = args.split()
+    if not words:
+        return "-USAGE: <uuid> [cause]\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return NO_CHANNEL
+    chan.hangup(parse_cause(words[1] if len(words) > 1 else None), "send_bye")
+    return "+OK\n"
+
+
+@api("uuid_bridge", "<uuid> <other_uuid>", "Bridge call legs")
+def _uuid_bridge(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) != 2:
+        return "-USAGE: <uuid> <other_uuid>\n"
+    a, b = self.channel(words[0]), self.channel(words[1])
+    if a is None or b is None or not a.alive or not b.alive:
+        return "-ERR Invalid uuid\n"
+    self.switch.connect(a, b, "uuid")
+    return f"+OK {b.uuid}\n"
+
+
+@api("uuid_transfer", "<uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]",
+     "Transfer a session")
+def _uuid_transfer(self: Apis, args: str) -> str:
+    words = [w for w in args.split() if w not in ("-bleg", "-both")]
+    if len(words) < 2:
+        return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return NO_CHANNEL
+    dest = words[1]
+    if dest.startswith("'") or ":" in dest and "::" not in dest and dest.split(":")[0] in (
+            "park", "playback", "hangup", "answer"):
+        dest = dest.strip("'")
+    if ":" in dest:
+        app_name, _, app_arg = dest.partition(":")
+        chan.messages.put(Message(app_name, app_arg))
+    elif dest == "park":
+        chan.messages.put(Message("park"))
+    else:
+        self.switch.dialplan_steps_into(chan, dest)
+    return "+OK\n"
+
+
+@api("uuid_broadcast", "<uuid> <path> [aleg|bleg|holdb|both]", "Execute dialplan application")
+def _uuid_broadcast(self: Apis, args: str) -> str:
+    words = args.split(" ")
+    if len(words) < 2:
+        return "-USAGE: <uuid> <path> [aleg|bleg|both]\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return "-ERR invalid uuid\n"
+    path = words[1]
+    if "::" in path:
+        name, _, arg = path.partition("::")
+        chan.messages.put(Message(name, arg.replace("::", " ")))
+    else:
+        chan.messages.put(Message("playback", path))
+    return "+OK Message sent\n"
+
+
+@api("uuid_record", "<uuid> [start|stop|mask|unmask|pause|resume] <path> [<limit>]",
+     "Record session audio")
+def _uuid_record(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) < 3:
+        return "-USAGE: <uuid> [start|stop|mask|unmask|pause|resume] <path> [<limit>]\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return "-ERR Cannot locate session!\n"
+    action, path = words[1], words[2]
+    if action == "start":
+        chan.recordings[path] = self.switch.clock.now()
+        chan.emit("RECORD_START", after=[("Record-File-Path", path)])
+    elif action == "stop":
+        paths = list(chan.recordings) if path == "all" else [path]
+        if not any(p in chan.recordings for p in paths):
+            return "-ERR Cannot stop record session!\n"
+        for one in paths:
+            chan.stop_recording(one)
+    return "+OK Success\n"
+
+
+@api("uuid_setvar", "<uuid> <var> [value]", "Set a variable")
+def _uuid_setvar(self: Apis, args: str) -> str:
+    words = args.split(" ", 2)
+    if not words[0]:
+        return "-USAGE: <uuid> <var> [value]\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return NO_CHANNEL
+    if len(words) < 2 or not words[1]:
+        return "-ERR No variable specified\n"
+    value = words[2] if len(words) > 2 else ""
+    if value:
+        chan.variables[words[1]] = value
+    else:
+        chan.variables.pop(words[1], None)
+    return "+OK\n"
+
+
+@api("uuid_getvar", "<uuid> <var>", "Get a variable from a channel")
+def _uuid_getvar(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) < 2:
+        return "-USAGE: <uuid> <var>\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return NO_CHANNEL
+    return chan.variables.get(words[1]) or "_undef_"
+
+
+@api("uuid_exists", "<uuid>", "Check if a uuid exists")
+def _uuid_exists(self: Apis, args: str) -> str:
+    return "true" if self.channel(args.strip()) is not None else "false"
+
+
+@api("uuid_answer", "<uuid>", "answer")
+def _uuid_answer(self: Apis, args: str) -> str:
+    chan = self.channel(args.strip())
+    if chan is None:
+        return NO_CHANNEL
+    chan.answer()
+    return "+OK\n"
+
+
+@api("uuid_park", "<uuid>", "Park channel")
+def _uuid_park(self: Apis, args: str) -> str:
+    chan = self.channel(args.strip())
+    if chan is None:
+        return NO_CHANNEL
+    chan.messages.put(Message("park"))
+    return "+OK\n"
+
+
+@api("uuid_hold", "[off|toggle] <uuid> [<display>]", "Place call on hold")
+def _uuid_hold(self: Apis, args: str) -> str:
+    words = args.split()
+    mode = words.pop(0) if words and words[0] in ("off", "toggle") else "on"
+    chan = self.channel(words[0]) if words else None
+    if chan is None:
+        return "-ERR Operation failed\n"
+    held = chan.call_state == "HELD"
+    hold = not held if mode == "toggle" else mode == "on"
+    if hold != held:
+        chan.emit("CHANNEL_HOLD" if hold else "CHANNEL_UNHOLD")
+        chan.set_call_state("HELD" if hold else "ACTIVE")
+    return "+OK Success\n"
+
+
+@api("uuid_send_dtmf", "<uuid> <dtmf_data>", "Send dtmf to uuid")
+def _uuid_send_dtmf(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) < 2:
+        return "-USAGE: <uuid> <dtmf_data>\n"
+    if self.channel(words[0]) is None:
+        return "-ERR no such session\n"
+    return "+OK Success\n"
+
+
+@api("uuid_recv_dtmf", "<uuid> <dtmf_data>", "Receive dtmf digits")
+def _uuid_recv_dtmf(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) < 2:
+        return "-USAGE: <uuid> <dtmf_data>\n"
+    chan = self.channel(words[0])
+    if chan is None:
+        return "-ERR no such session\n"
+    for digit in words[1]:
+        if digit.upper() in "0123456789*#ABCD":
+            chan.receive_dtmf(digit, "APP")
+    return f"+OK {chan.uuid} received DTMF {words[1]}.\n"
+
+
+@api("hupall", "<cause> [<var> <value>]", "hupall")
+def _hupall(self: Apis, args: str) -> str:
+    words = args.split()
+    cause = parse_cause(words[0] if words else None)
+    var, value = (words[1], words[2]) if len(words) > 2 else (None, None)
+    for chan in list(self.switch.channels.values()):
+        if var is None or chan.variables.get(var) == value:
+            chan.hangup(cause, "send_bye")
+    return f"+OK hangup all channels with cause {cause}\n"
+
+
+@api("global_getvar", "<var>", "Get global var")
+def _global_getvar(self: Apis, args: str) -> str:
+    return self.switch.global_vars.get(args.strip(), "")
+
+
+@api("global_setvar", "<var>=<value>", "Set global var")
+def _global_setvar(self: Apis, args: str) -> str:
+    name, _, value = args.partition("=")
+    self.switch.global_vars[name.strip()] = value
+    return "+OK\n"
+
+
+def expand(switch: Switch, text: str) -> str:
+    """${var} expansion against the global variables."""
+    return re.sub(r"\$\{([^}]+)\}", lambda m: switch.global_vars.get(m.group(1), ""), text)
+
+
+@api("eval", "[uuid:<uuid> ]<expression>", "eval (noop)")
+def _eval(self: Apis, args: str) -> str:
+    return expand(self.switch, args)
+
+
+@api("echo", "<data>", "Echo")
+def _echo(self: Apis, args: str) -> str:
+    return args
+
+
+@api("strftime", "<format_string>", "strftime")
+def _strftime(self: Apis, args: str) -> str:
+    return time.strftime(args or "%Y-%m-%d %H:%M:%S", time.localtime(self.switch.clock.now()))
+
+
+@api("log", "<level> <message>", "Log")
+def _log(self: Apis, args: str) -> str:
+    level_name, _, text = args.partition(" ")
+    levels = {"CONSOLE": 0, "ALERT": 1, "CRIT": 2, "ERR": 3, "WARNING": 4, "NOTICE": 5,
+              "INFO": 6, "DEBUG": 7}
+    level = levels.get(level_name.upper(), 7)
+    now = self.switch.clock.now()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1e6):06d}"
+    line = f"{stamp} 0.13% [{level_name.upper()}] mod_commands.c:7247 {text}\n"
+    self.switch.log_line(level, line)
+    return "+OK\n"
+
+
+@api("reloadxml", "", "Reload XML")
+def _reloadxml(self: Apis, args: str) -> str:
+    return "+OK [Success]\n"
+
+
+@api("sofia", "status|help", "Sofia Controls")
+def _sofia(self: Apis, args: str) -> str:
+    return sofia_status(self.switch, args.split())
+
+
+@api("conference", "<conference_name> <command> [args]", "Conference module commands")
+def _conference(self: Apis, args: str) -> str:
+    return self.switch.conferences.api(args)
+
+
+@api("simswitch_inbound", "<did> <caller_number> [<uuid>]",
+     "simswitch: deliver one inbound call to the outbound socket now")
+def _simswitch_inbound(self: Apis, args: str) -> str:
+    words = args.split()
+    if len(words) < 2:
+        return "-USAGE: <did> <caller_number> [<uuid>]\n"
+    chan = self.switch.inbound.inject(words[0], words[1], words[2] if len(words) > 2 else None)
+    return f"+OK {chan.uuid}\n"
+
+
+@api("simswitch_dump", "", "simswitch: channel count and UUIDs as JSON")
+def _simswitch_dump(self: Apis, args: str) -> str:
+    return json.dumps({"channels": sorted(self.switch.channels)})

@@ -1,0 +1,354 @@
+"""Dialplan applications (mod_dptools subset) with FreeSWITCH's event sequence (§11.5, §17).
+
+Every application runs in its channel's greenlet between CHANNEL_EXECUTE and
+CHANNEL_EXECUTE_COMPLETE. A hangup from outside arrives as `HangupSignal`; the application
+emits its own stop events (PLAYBACK_STOP break, CHANNEL_UNPARK) and the COMPLETE event.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import gevent
+from gevent.queue import Empty
+
+from simswitch.causes import parse_cause
+from simswitch.channel import HangupSignal
+from simswitch.media import play_length, write_wav
+
+if TYPE_CHECKING:
+    from simswitch.channel import Channel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Message:
+    """A queued `sendmsg` execute (or a dialplan step)."""
+
+    app: str
+    arg: str = ""
+    loops: int = 1
+    event_uuid: str | None = None
+    event_uuid_name: str | None = None
+
+
+AppFunc = Callable[["Channel", str], "str | None"]
+APPS: dict[str, AppFunc] = {}
+
+
+def app(name: str) -> Callable[[AppFunc], AppFunc]:
+    """Register a dialplan application."""
+    def register(func: AppFunc) -> AppFunc:
+        APPS[name] = func
+        return func
+    return register
+
+
+def execute(chan: Channel, msg: Message) -> None:
+    """Run one application with its EXECUTE / EXECUTE_COMPLETE events (loops honoured)."""
+    func = APPS.get(msg.app)
+    if func is None:
+        log.info("%s: invalid application %s", chan.uuid, msg.app)
+        chan.hangup("DESTINATION_OUT_OF_ORDER")
+        return
+    loops = msg.loops if msg.loops != 0 else 1
+    done = 0
+    while chan.alive and (loops < 0 or done < loops):
+        done += 1
+        _execute_once(chan, func, msg, done)
+
+
+def _execute_once(chan: Channel, func: AppFunc, msg: Message, loop: int) -> None:
+    chan.variables["current_loop"] = str(loop)
+    chan.variables["current_application"] = msg.app
+    if msg.arg:
+        chan.variables["current_application_data"] = msg.arg
+    else:
+        chan.variables.pop("current_application_data", None)
+    app_uuid = msg.event_uuid or chan.switch.new_uuid()
+    head = [("Application", msg.app)]
+    if msg.arg:
+        head.append(("Application-Data", msg.arg))
+    tail = [("Application-UUID", app_uuid)]
+    if msg.event_uuid_name:
+        tail.append(("Application-UUID-Name", msg.event_uuid_name))
+    chan.emit("CHANNEL_EXECUTE", after=head + tail)
+    interrupted: HangupSignal | None = None
+    try:
+        response = func(chan, msg.arg) or "_none_"
+    except HangupSignal as signal:
+        interrupted = signal
+        response = chan.last_response if msg.app == "socket" else "_none_"
+    chan.last_app, chan.last_arg = msg.app, msg.arg
+    if msg.app != "socket":
+        chan.last_response = response
+    chan.emit("CHANNEL_EXECUTE_COMPLETE",
+              after=head + [("Application-Response", response)] + tail)
+    if interrupted is not None:
+        raise interrupted
+
+
+def run_apps(chan: Channel, steps: list[Message], hangup_at_end: bool = True) -> None:
+    """Channel greenlet body: run `steps`, then hang up and tear down."""
+    try:
+        for step in steps:
+            if not chan.alive:
+                break
+            execute(chan, step)
+        if chan.alive and hangup_at_end:
+            chan.hangup("NORMAL_CLEARING")
+    except HangupSignal:
+        pass
+    chan.teardown()
+
+
+def serve_messages(chan: Channel, until: Callable[[], bool] | None = None,
+                   timeout: float = math.inf) -> None:
+    """Wait (park-like) while executing queued sendmsg messages; returns when `until()`."""
+    clock = chan.switch.clock
+    deadline = clock.now() + timeout
+    while chan.alive and not (until and until()):
+        remaining = deadline - clock.now()
+        if remaining <= 0:
+            return
+        try:
+            msg = chan.messages.get(timeout=min(remaining, 3600.0) / clock.speed)
+        except Empty:
+            continue
+        if msg is None:        # socket closed with `resume`
+            return
+        execute(chan, msg)
+
+
+# -- call control -------------------------------------------------------------------------------
+@app("answer")
+def _answer(chan: Channel, arg: str) -> None:
+    chan.answer()
+
+
+@app("pre_answer")
+def _pre_answer(chan: Channel, arg: str) -> None:
+    chan.ring(early_media=True)
+
+
+@app("ring_ready")
+def _ring_ready(chan: Channel, arg: str) -> None:
+    chan.ring()
+
+
+@app("hangup")
+def _hangup(chan: Channel, arg: str) -> None:
+    chan.hangup(parse_cause(arg or None))
+
+
+@app("park")
+def _park(chan: Channel, arg: str) -> None:
+    chan.emit("CHANNEL_PARK")
+    try:
+        serve_messages(chan)
+    except HangupSignal:
+        chan.emit("CHANNEL_UNPARK")
+        raise
+    chan.emit("CHANNEL_UNPARK")
+
+
+@app("set")
+@app("export")
+def _set(chan: Channel, arg: str) -> None:
+    name, _, value = arg.partition("=")
+    if name:
+        if value:
+            chan.variables[name] = value
+        else:
+            chan.variables.pop(name, None)
+
+
+@app("unset")
+def _unset(chan: Channel, arg: str) -> None:
+    chan.variables.pop(arg, None)
+
+
+@app("sleep")
+def _sleep(chan: Channel, arg: str) -> None:
+    chan.switch.clock.sleep(int(arg) / 1000.0 if arg.isdigit() else 0)
+
+
+@app("echo")
+def _echo(chan: Channel, arg: str) -> None:
+    serve_messages(chan)
+
+
+@app("log")
+@app("info")
+def _noop(chan: Channel, arg: str) -> None:
+    return None
+
+
+@app("transfer")
+def _transfer(chan: Channel, arg: str) -> None:
+    extension = arg.split(" ")[0]
+    chan.switch.dialplan_steps_into(chan, extension)
+
+
+# -- media ------------------------------------------------------------------------------------------
+def play(chan: Channel, path: str) -> str:
+    """Play one file for its real duration; returns the Application-Response."""
+    seconds, file_type = play_length(path)
+    if seconds is None:
+        return "FILE NOT FOUND"
+    info = ([("Playback-File-Type", file_type)] if file_type else []) + [
+        ("Playback-File-Path", path)]
+    chan.emit("PLAYBACK_START", after=info)
+    try:
+        chan.switch.clock.sleep(seconds if seconds != math.inf else 1e9)
+    except HangupSignal:
+        chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "break")])
+        raise
+    samples = int(seconds * 8000)
+    chan.variables.update({"playback_last_offset_pos": str(samples),
+                           "playback_seconds": str(int(seconds)),
+                           "playback_ms": str(int(seconds * 1000)),
+                           "playback_samples": str(samples)})
+    chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "done")])
+    return "FILE PLAYED"
+
+
+@app("playback")
+def _playback(chan: Channel, arg: str) -> str:
+    return play(chan, arg)
+
+
+@app("play_and_get_digits")
+def _pagd(chan: Channel, arg: str) -> None:
+    args = arg.split(" ")
+    if len(args) < 8:
+        return None
+    low, high, tries, timeout_ms = (int(a) if a.isdigit() else 1 for a in args[:4])
+    terminators, prompt, invalid, var = args[4], args[5], args[6], args[7]
+    regex = args[8] if len(args) > 8 else None
+    import re
+
+    chan.variables.pop(var, None)
+    for attempt in range(max(1, tries)):
+        play(chan, prompt)
+        chan.press_scripted_digits()
+        digits, terminator = collect_digits(chan, high, terminators, timeout_ms / 1000.0)
+        if terminator:
+            chan.variables["read_terminator_used"] = terminator
+        if low <= len(digits) <= high and (not regex or re.fullmatch(regex, digits)):
+            chan.variables["read_result"] = "success"
+            chan.variables[var] = digits
+            return None
+        chan.variables["read_result"] = "timeout" if not digits else "failure"
+        if digits:
+            chan.variables[f"{var}_invalid"] = digits
+        if attempt + 1 < tries and invalid and invalid != "silence_stream://0":
+            play(chan, invalid)
+    return None
+
+
+def collect_digits(chan: Channel, high: int, terminators: str,
+                   timeout: float) -> tuple[str, str]:
+    """Read DTMF from the channel's queue until `high` digits, a terminator or timeout."""
+    digits = ""
+    speed = chan.switch.clock.speed
+    while len(digits) < high:
+        try:
+            digit = chan.dtmf.get(timeout=max(timeout, 0.001) / speed)
+        except Empty:
+            break
+        if digit in terminators:
+            return digits, digit
+        digits += digit
+    return digits, ""
+
+
+@app("record")
+def _record(chan: Channel, arg: str) -> str:
+    parts = arg.split(" ")
+    path = parts[0]
+    limit = float(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 3600.0
+    info = [("Record-File-Path", path)]
+    clock = chan.switch.clock
+    start = clock.now()
+    chan.emit("RECORD_START", after=info)
+    try:
+        clock.sleep(limit)
+    finally:
+        write_wav(path, clock.now() - start)
+        chan.emit("RECORD_STOP", after=info)
+    return "_none_"
+
+
+@app("record_session")
+def _record_session(chan: Channel, arg: str) -> None:
+    path = arg.split(" ")[0]
+    chan.recordings[path] = chan.switch.clock.now()
+    chan.emit("RECORD_START", after=[("Record-File-Path", path)])
+
+
+@app("stop_record_session")
+def _stop_record_session(chan: Channel, arg: str) -> None:
+    paths = list(chan.recordings) if arg in ("", "all") else [arg]
+    for path in paths:
+        chan.stop_recording(path)
+
+
+@app("bridge")
+def _bridge(chan: Channel, arg: str) -> None:
+    chan.switch.bridge_app(chan, arg)
+
+
+@app("conference")
+def _conference(chan: Channel, arg: str) -> None:
+    chan.switch.conferences.join(chan, arg)
+
+
+@app("eavesdrop")
+def _eavesdrop(chan: Channel, arg: str) -> None:
+    target = chan.switch.channels.get(arg)
+    if target is None:
+        chan.variables["eavesdrop_result"] = "failure"
+        return
+    chan.variables["eavesdrop_target_uuid"] = target.uuid
+    chan.answer()
+    serve_messages(chan, until=lambda: not target.alive)
+
+
+@app("socket")
+def _socket(chan: Channel, arg: str) -> None:
+    chan.switch.outbound_socket(chan, arg)
+
+
+@app("amd")
+def _amd(chan: Channel, arg: str) -> None:
+    """mod_amd style: sets amd_result (MACHINE/HUMAN) and amd_cause."""
+    machine = chan.variables.get("sim_is_machine") == "true"
+    chan.switch.clock.sleep(2.5 if machine else 1.2)
+    chan.variables["amd_result"] = "MACHINE" if machine else "HUMAN"
+    chan.variables["amd_cause"] = "LONGGREETING" if machine else "HUMAN"
+
+
+@app("avmd_start")
+def _avmd_start(chan: Channel, arg: str) -> None:
+    """mod_avmd style: fires CUSTOM avmd::beep when a machine greeting ends."""
+    if chan.variables.get("sim_is_machine") != "true":
+        return
+    greeting = float(chan.variables.get("sim_greeting_seconds", "5"))
+
+    def beep() -> None:
+        if chan.alive:
+            chan.variables["avmd_detect"] = "TRUE"
+            chan.emit_custom("avmd::beep", before=[("Beep-Status", "DETECTED"),
+                                                   ("Frequency", "1000.0")])
+    gevent.spawn_later(greeting / chan.switch.clock.speed, beep)
+
+
+@app("avmd_stop")
+def _avmd_stop(chan: Channel, arg: str) -> None:
+    return None

@@ -1,0 +1,367 @@
+"""A simulated channel: state, caller profile, variables and the channel event block.
+
+Header names and order follow switch_channel_event_set_data as seen in the transcripts
+(ESL_PROTOCOL.md §12.1): the channel block, the `Caller-` profile, then `variable_*`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import gevent
+from gevent.event import Event as Flag
+from gevent.queue import Queue
+
+from simswitch.wire import Headers
+
+if TYPE_CHECKING:
+    from simswitch.switch import Switch
+
+STATE_NUMBERS = {
+    "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
+    "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
+    "CS_RESET": 9, "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12, "CS_NONE": 13,
+}
+# Events that carry variable_* headers (§12.1).
+_NO_VARS = frozenset({"CHANNEL_STATE", "CHANNEL_CALLSTATE", "DTMF", "CODEC", "CHANNEL_OUTGOING"})
+_PROFILE_TIMES = (
+    "Created", "Answered", "Progress", "Progress-Media", "Hangup", "Transfer", "Resurrect",
+    "Bridged",
+)
+
+
+class HangupSignal(Exception):
+    """Raised inside a channel's greenlet when the channel is hung up from outside."""
+
+
+class Channel:
+    """One call leg. Only this object changes its state; events are built from it."""
+
+    def __init__(self, switch: Switch, name: str, direction: str, destination: str,
+                 caller_number: str = "0000000000", caller_name: str = "",
+                 source: str = "mod_loopback", uuid: str | None = None,
+                 variables: dict[str, str] | None = None) -> None:
+        self.switch = switch
+        self.uuid = uuid or switch.new_uuid()
+        self.name = name
+        self.direction = direction
+        self.state = "CS_NONE"
+        self.state_number = 1 if direction == "outbound" else 0
+        self.call_state = "DOWN"
+        self.answer_state = "ringing"
+        self.hit_dialplan = direction == "inbound"
+        self.hangup_cause: str | None = None
+        self.codec: tuple[str, str, str] | None = None
+        self.created_us = switch.clock.now_us()
+        self.times = dict.fromkeys(_PROFILE_TIMES, 0)
+        self.times["Created"] = self.created_us
+        self.profile = {
+            "Direction": direction, "Logical-Direction": direction, "Dialplan": "xml",
+            "Caller-ID-Name": caller_name, "Caller-ID-Number": caller_number,
+            "Orig-Caller-ID-Name": caller_name, "Orig-Caller-ID-Number": caller_number,
+            "Callee-ID-Name": "Outbound Call" if direction == "outbound" else "",
+            "Callee-ID-Number": destination if direction == "outbound" else "",
+            "Network-Addr": "", "ANI": caller_number, "Destination-Number": destination,
+            "Unique-ID": self.uuid, "Source": source, "Context": "default",
+            "Channel-Name": name,
+        }
+        self.variables: dict[str, str] = {"direction": direction}
+        if direction == "outbound":
+            self.variables["is_outbound"] = "true"
+        self.variables["uuid"] = self.uuid
+        self.variables["call_uuid"] = self.uuid
+        self.variables["session_id"] = str(switch.next_session_id())
+        self.variables.update(variables or {})
+        self.partner: Channel | None = None     # bridged / loopback peer
+        self.bridged_to: Channel | None = None
+        self.bridge_mode = ""                   # "app" (bridge app A-leg), "uuid", "" (B-leg)
+        self.answer_first: Channel | None = None  # loopback: B answering answers A first
+        self.messages: Queue = Queue()
+        self.greenlet: gevent.Greenlet | None = None
+        self.answered = Flag()
+        self.done = Flag()
+        self.hangup_started = False
+        self.dtmf: Queue = Queue()
+        self.last_app = ""
+        self.last_arg = ""
+        self.last_response = "_none_"
+        self.sip_disposition = "send_bye"
+        self.controllers: list[object] = []     # outbound ESL sessions bound to this channel
+        self.recordings: dict[str, float] = {}  # record_session path -> start (sim seconds)
+        self.dtmf_script: list[str] = []        # digits the simulated person presses per prompt
+        switch.channels[self.uuid] = self
+
+    # -- event building -------------------------------------------------------------------
+    def block(self, name: str) -> Headers:
+        """Channel block + caller profile (+ variables where FreeSWITCH adds them)."""
+        headers: Headers = [
+            ("Channel-State", self.state),
+            ("Channel-Call-State", self.call_state),
+            ("Channel-State-Number", str(self.state_number)),
+            ("Channel-Name", self.name),
+            ("Unique-ID", self.uuid),
+            ("Call-Direction", self.direction),
+            ("Presence-Call-Direction", self.direction),
+            ("Channel-HIT-Dialplan", "true" if self.hit_dialplan else "false"),
+            ("Channel-Call-UUID", self.uuid),
+            ("Answer-State", self.answer_state),
+        ]
+        if self.hangup_cause:
+            headers.append(("Hangup-Cause", self.hangup_cause))
+        if self.codec:
+            codec, rate, bits = self.codec
+            headers += [
+                ("Channel-Read-Codec-Name", codec), ("Channel-Read-Codec-Rate", rate),
+                ("Channel-Read-Codec-Bit-Rate", bits), ("Channel-Write-Codec-Name", codec),
+                ("Channel-Write-Codec-Rate", rate), ("Channel-Write-Codec-Bit-Rate", bits),
+            ]
+        headers += self.profile_headers("Caller")
+        other = self.bridged_to
+        if other is not None and name not in ("CHANNEL_STATE", "CHANNEL_CALLSTATE"):
+            headers.append(("Other-Type", "originatee" if self.direction == "inbound"
+                            else "originator"))
+            headers += other.profile_headers("Other-Leg")
+        if name not in _NO_VARS:
+            headers += [(f"variable_{key}", value) for key, value in self.variables.items()]
+        return headers
+
+    def profile_headers(self, prefix: str, times: bool = True) -> Headers:
+        """The caller profile with `prefix` (Caller, Other-Leg, Channel)."""
+        headers = [(f"{prefix}-{key}", value) for key, value in self.profile.items() if value]
+        if times:
+            headers += [
+                (f"{prefix}-Profile-Index", "1"),
+                (f"{prefix}-Profile-Created-Time", str(self.created_us)),
+            ]
+            headers += [(f"{prefix}-Channel-{key}-Time", str(value))
+                        for key, value in self.times.items()]
+            headers += [
+                (f"{prefix}-Channel-Last-Hold", "0"), (f"{prefix}-Channel-Hold-Accum", "0"),
+                (f"{prefix}-Screen-Bit", "true"), (f"{prefix}-Privacy-Hide-Name", "false"),
+                (f"{prefix}-Privacy-Hide-Number", "false"),
+            ]
+        return headers
+
+    def emit(self, name: str, before: Headers = (), after: Headers = (),  # type: ignore[assignment]
+             body: str | None = None) -> None:
+        """Fire channel event `name`: own headers `before` the block, `after` it."""
+        bus = self.switch.bus
+        if not bus.wants(name):
+            bus.sequence += 1
+            return
+        headers = list(before) + self.block(name) + list(after)
+        bus.fire(bus.make(name, headers, body))
+
+    # -- state changes ----------------------------------------------------------------------
+    def set_state(self, state: str, number: int | None = None) -> None:
+        """Running-state change + CHANNEL_STATE."""
+        self.state = state
+        self.state_number = STATE_NUMBERS[state] if number is None else number
+        self.emit("CHANNEL_STATE")
+
+    def set_call_state(self, call_state: str) -> None:
+        """Call-state change + CHANNEL_CALLSTATE (with the original state)."""
+        original = self.call_state
+        self.call_state = call_state
+        self.emit("CHANNEL_CALLSTATE", after=[
+            ("Original-Channel-Call-State", original),
+            ("Channel-Call-State-Number", str(_CALLSTATE_NUMBERS[call_state])),
+        ])
+
+    def set_codec(self, codec: str = "PCMU", rate: str = "8000", bits: str = "64000") -> None:
+        """Read/write codec set (CODEC events + read/write variables)."""
+        self.codec = (codec, rate, bits)
+        self.variables.update({"read_codec": codec, "read_rate": rate,
+                               "write_codec": codec, "write_rate": rate})
+        bus = self.switch.bus
+        if not bus.wants("CODEC"):
+            bus.sequence += 2
+            return
+        base = self.block("CODEC")[:10]
+        read = [("Channel-Read-Codec-Name", codec), ("Channel-Read-Codec-Rate", rate),
+                ("Channel-Read-Codec-Bit-Rate", bits)]
+        write = [("Channel-Write-Codec-Name", codec), ("Channel-Write-Codec-Rate", rate),
+                 ("Channel-Write-Codec-Bit-Rate", bits)]
+        bus.fire(bus.make("CODEC", base + read + [
+            ("channel-read-codec-name", codec), ("channel-read-codec-rate", rate),
+            ("channel-read-codec-bit-rate", bits)]))
+        bus.fire(bus.make("CODEC", base + read + write + [
+            ("Channel-Write-Codec-Name", codec), ("Channel-Write-Codec-Rate", rate),
+            ("Channel-Write-codec-bit-rate", bits)],
+            site=("switch_core_codec.c", "switch_core_session_set_write_codec", 471)))
+
+    def ring(self, early_media: bool = False) -> None:
+        """180 (CHANNEL_PROGRESS) or 183 (CHANNEL_PROGRESS_MEDIA) and RINGING/EARLY."""
+        now = self.switch.clock.now_us()
+        if early_media:
+            self.times["Progress-Media"] = now
+            self.answer_state = "early"
+            self.emit("CHANNEL_PROGRESS_MEDIA")
+            self.set_call_state("EARLY")
+        else:
+            self.times["Progress"] = now
+            self.emit("CHANNEL_PROGRESS")
+            self.set_call_state("RINGING")
+
+    def answer(self) -> None:
+        """Mark answered: CHANNEL_ANSWER then CALLSTATE ACTIVE."""
+        if self.answered.is_set() or self.hangup_started:
+            return
+        if self.answer_first is not None:
+            self.answer_first.answer()
+        if self.direction == "inbound" and self.codec is None and self.name.startswith("sofia/"):
+            self.set_codec()
+            self.ring(early_media=True)
+        self.times["Answered"] = self.switch.clock.now_us()
+        self.answer_state = "answered"
+        self.variables.setdefault("endpoint_disposition", "ANSWER")
+        self.emit("CHANNEL_ANSWER")
+        self.set_call_state("ACTIVE")
+        self.answered.set()
+
+    def flip_cid(self) -> None:
+        """Outbound leg after answer: caller id becomes the callee (CALL_UPDATE)."""
+        profile = self.profile
+        orig_number = profile["Caller-ID-Number"]
+        profile["Caller-ID-Name"] = profile["Callee-ID-Name"] or "Outbound Call"
+        profile["Caller-ID-Number"] = profile["Callee-ID-Number"]
+        profile["Callee-ID-Name"] = ""
+        profile["Callee-ID-Number"] = orig_number
+        self.variables["pre_transfer_caller_id_number"] = orig_number
+        self.variables["channel_cid_flipped"] = "yes"
+        self.emit("CALL_UPDATE", before=[("Direction", "RECV")])
+
+    # -- hangup -----------------------------------------------------------------------------
+    def hangup(self, cause: str = "NORMAL_CLEARING", disposition: str | None = None) -> bool:
+        """Request hangup: CHANNEL_HANGUP now, the rest in the channel's own greenlet."""
+        if self.hangup_started:
+            return False
+        self.hangup_started = True
+        self.hangup_cause = cause
+        self.answer_state = "hangup"
+        self.state_number = 10
+        self.times["Hangup"] = self.switch.clock.now_us()
+        if disposition:
+            self.sip_disposition = disposition
+        if self.name.startswith("sofia/") and not self.answered.is_set():
+            self.variables["sip_hangup_disposition"] = self.sip_disposition
+        self.emit("CHANNEL_HANGUP")
+        for session in list(self.controllers):
+            session.channel_hangup(self)  # type: ignore[attr-defined]
+        runner = self.greenlet
+        if runner is gevent.getcurrent():
+            pass
+        elif runner is not None and not runner.dead:
+            runner.kill(HangupSignal(cause), block=False)
+        else:
+            self.greenlet = self.switch.spawn(self.teardown)
+        return True
+
+    def teardown(self) -> None:
+        """CS_HANGUP → CS_REPORTING (HANGUP_COMPLETE with CDR vars) → DESTROY."""
+        from simswitch.cdr import hangup_variables
+
+        self.set_state("CS_HANGUP", 10)
+        self.set_call_state("HANGUP")
+        triggered: list[Channel] = []
+        cause = self.hangup_cause or "NORMAL_CLEARING"
+        remote = "recv_bye" if self.sip_disposition == "send_bye" else None
+        bridged = self.bridged_to
+        if bridged is not None:
+            bridged.unbridge()
+            if bridged.bridge_mode == "uuid" and \
+                    bridged.variables.get("park_after_bridge") != "true":
+                if bridged.hangup(cause, remote):
+                    triggered.append(bridged)
+            elif bridged.bridge_mode == "app" and \
+                    bridged.variables.get("hangup_after_bridge") == "true":
+                if bridged.hangup(cause, remote):
+                    triggered.append(bridged)
+        if self.partner is not None and self.partner.hangup(cause, remote):
+            triggered.append(self.partner)
+        for path in list(self.recordings):
+            self.stop_recording(path)
+        self.set_state("CS_REPORTING", 11)
+        self.variables.update(hangup_variables(self))
+        self.emit("CHANNEL_HANGUP_COMPLETE", before=[("Hangup-Cause", self.hangup_cause or "")])
+        for session in list(self.controllers):
+            session.channel_reported(self)  # type: ignore[attr-defined]
+        for peer in triggered:
+            peer.done.wait(timeout=5.0 / self.switch.clock.speed + 1.0)
+        self.state_number = 12
+        self.emit("CHANNEL_DESTROY")
+        self.set_state("CS_DESTROY", 12)
+        self.switch.channels.pop(self.uuid, None)
+        self.done.set()
+        for session in list(self.controllers):
+            session.channel_destroyed(self)  # type: ignore[attr-defined]
+
+    def bridge(self, other: Channel) -> None:
+        """Bridge two answered legs (CHANNEL_BRIDGE on this, the A-leg)."""
+        now = self.switch.clock.now_us()
+        self.bridged_to, other.bridged_to = other, self
+        self.times["Bridged"] = other.times["Bridged"] = now
+        self.variables["bridge_uuid"] = other.uuid
+        other.variables["bridge_uuid"] = self.uuid
+        self.variables["bridge_epoch"] = str(now // 1_000_000)
+        self.emit("CHANNEL_BRIDGE", before=[("Bridge-A-Unique-ID", self.uuid),
+                                            ("Bridge-B-Unique-ID", other.uuid)])
+
+    def unbridge(self) -> None:
+        """End a bridge (CHANNEL_UNBRIDGE on the side that ends it)."""
+        other = self.bridged_to
+        if other is None:
+            return
+        self.emit("CHANNEL_UNBRIDGE", before=[("Bridge-A-Unique-ID", self.uuid),
+                                              ("Bridge-B-Unique-ID", other.uuid)])
+        self.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
+        other.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
+        self.bridged_to = None
+        other.bridged_to = None
+
+    def stop_recording(self, path: str) -> None:
+        """End a record_session: write the WAV and fire RECORD_STOP."""
+        from simswitch.media import write_wav
+
+        start = self.recordings.pop(path, None)
+        if start is None:
+            return
+        write_wav(path, self.switch.clock.now() - start)
+        self.emit("RECORD_STOP", after=[("Record-File-Path", path)])
+
+    def receive_dtmf(self, digit: str, source: str = "RTP") -> None:
+        """A key press arrives: DTMF event, then available to digit collectors."""
+        self.emit("DTMF", after=[("DTMF-Digit", digit), ("DTMF-Duration", "2000"),
+                                 ("DTMF-Source", source)])
+        self.dtmf.put(digit)
+
+    def press_scripted_digits(self) -> None:
+        """The simulated person answers a prompt with the next scripted digits."""
+        if not self.dtmf_script:
+            return
+        digits = self.dtmf_script.pop(0)
+        step = 0.4 / self.switch.clock.speed
+        for index, digit in enumerate(digits):
+            gevent.spawn_later(step * (index + 1), self._press, digit)
+
+    def _press(self, digit: str) -> None:
+        if self.alive:
+            self.receive_dtmf(digit)
+
+    def emit_custom(self, subclass: str, before: Headers = ()) -> None:  # type: ignore[assignment]
+        """CUSTOM event about this channel (subclass first, then own headers, then block)."""
+        bus = self.switch.bus
+        if not bus.wants("CUSTOM", subclass):
+            bus.sequence += 1
+            return
+        headers = list(before) + self.block("CUSTOM")
+        bus.fire(bus.make("CUSTOM", headers, subclass=subclass))
+
+    @property
+    def alive(self) -> bool:
+        """Not yet hung up."""
+        return not self.hangup_started
+
+
+_CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4,
+                      "HELD": 5, "RING_WAIT": 6, "HANGUP": 7, "UNHELD": 8}

@@ -1,0 +1,233 @@
+"""Replay a real ESL transcript against a target over TCP and diff what comes back.
+
+The client side of each capture (`NAME.sent.bin`, timed by `NAME.jsonl`) is sent again;
+before each command we wait until as many frames have arrived as the real client had seen
+when it sent that command. UUIDs in commands are mapped from the real run to ours by order
+of first appearance of `Unique-ID`. Frames are parsed with `engine.esl.parser.ESLParser`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gevent
+
+from engine.esl.parser import ESLParser, Frame
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "esl"
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EVENT_TYPES = ("text/event-plain", "text/event-json", "text/event-xml")
+# Variables whose presence we check on matching events (the rest are module detail).
+CORE_VARIABLES = {
+    "variable_uuid", "variable_call_uuid", "variable_direction", "variable_channel_name",
+    "variable_hangup_cause", "variable_hangup_cause_q850", "variable_duration",
+    "variable_billsec", "variable_answersec", "variable_start_epoch", "variable_answer_epoch",
+    "variable_end_epoch", "variable_current_application", "variable_sip_hangup_disposition",
+    "variable_read_result", "variable_pagd_result", "variable_last_app",
+    "variable_other_loopback_leg_uuid", "variable_loopback_leg", "variable_caller_id",
+}
+
+
+@dataclass
+class Transcript:
+    """One capture: the commands with the frame count seen before each, and real frames."""
+
+    name: str
+    sends: list[tuple[int, bytes]]
+    frames: list[Frame]
+
+    @classmethod
+    def load(cls, name: str) -> Transcript:
+        parser = ESLParser()
+        seen = 0
+        sends: list[tuple[int, bytes]] = []
+        frames: list[Frame] = []
+        lines = (FIXTURES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        for line in lines[1:]:
+            op = json.loads(line)
+            raw = base64.b64decode(op.get("b64", ""))
+            if op["dir"] == "recv":
+                new = parser.feed(raw)
+                frames += new
+                seen += len(new)
+            elif op["dir"] == "send":
+                sends.append((seen, raw))
+        return cls(name, sends, frames)
+
+
+def first_uuids(frames: list[Frame]) -> list[str]:
+    """Channel UUIDs in order of first appearance (events and the connect reply)."""
+    order: list[str] = []
+    for frame in frames:
+        event = frame.event
+        uuid = event.get("Unique-ID") if event is not None else None
+        if uuid and uuid not in order:
+            order.append(uuid)
+    return order
+
+
+@dataclass
+class Connection:
+    """A replaying client socket collecting frames in a background greenlet."""
+
+    sock: socket.socket
+    frames: list[Frame] = field(default_factory=list)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self._parser = ESLParser()
+        self._reader = gevent.spawn(self._read)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            self.frames += self._parser.feed(data)
+        self.closed = True
+
+    def wait_frames(self, count: int, timeout: float) -> bool:
+        """Wait until `count` frames arrived (or the peer closed); False on timeout."""
+        with gevent.Timeout(timeout, False):
+            while len(self.frames) < count and not self.closed:
+                gevent.sleep(0.005)
+            return len(self.frames) >= count
+        return False
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self._reader.kill(block=False)
+
+
+def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
+           final_wait: float = 8.0) -> list[Frame]:
+    """Send the transcript's commands with real pacing; return the frames received."""
+    real_uuids = first_uuids(transcript.frames)
+    for seen_before, data in transcript.sends:
+        conn.wait_frames(seen_before, timeout)
+        ours = first_uuids(conn.frames)
+        for index, real in enumerate(real_uuids):
+            if index < len(ours):
+                data = data.replace(real.encode(), ours[index].encode())
+        try:
+            conn.sock.sendall(data)
+        except OSError:
+            break
+    conn.wait_frames(len(transcript.frames), final_wait)
+    return list(conn.frames)
+
+
+# -- comparison ----------------------------------------------------------------------------
+def event_key(frame: Frame) -> str:
+    """Event name, or `CUSTOM <subclass> <Action>` for custom events."""
+    event = frame.event
+    assert event is not None
+    name = event.get("Event-Name") or "?"
+    if name == "CUSTOM":
+        action = event.get("Action") or event.get("CC-Action") or ""
+        return f"CUSTOM {event.get('Event-Subclass')} {action}".strip()
+    return name
+
+
+def normalize(text: str) -> str:
+    """Blank out values that differ between runs (UUIDs, numbers, uptime plurals)."""
+    text = UUID_RE.sub("<uuid>", text)
+    text = re.sub(r"\d+ (year|day|hour|minute|second|millisecond|microsecond)s?\b",
+                  r"N \1", text)
+    return re.sub(r"\d+", "N", text)
+
+
+def reply_key(frame: Frame) -> tuple[str, str]:
+    """(Content-Type, normalized reply text or body) of a non-event frame."""
+    ctype = frame.content_type or ""
+    if frame.is_channel_data:
+        return ctype + "+channel-data", normalize(frame.reply_text or "")
+    if ctype == "command/reply":
+        return ctype, normalize(frame.headers.get("Reply-Text", ""))
+    return ctype, normalize(frame.text)
+
+
+def header_names(frame: Frame) -> set[str]:
+    """Header names of an event, variables reduced to the core set."""
+    event = frame.event
+    assert event is not None
+    names = set(event.headers)
+    return {n for n in names if not n.startswith("variable_") or n in CORE_VARIABLES}
+
+
+@dataclass
+class Diff:
+    """Differences between the real transcript and our replay."""
+
+    replies: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.replies or self.events or self.headers)
+
+    def __str__(self) -> str:
+        return "\n".join(self.replies + self.events + self.headers)
+
+
+def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None = None,
+            body_rules: dict[str, Any] | None = None) -> Diff:
+    """Replies/bodies in order, event names in order, header names per matching event."""
+    skip = skip_events or set()
+    diff = Diff()
+    real_replies = [reply_key(f) for f in real if f.content_type not in EVENT_TYPES]
+    our_replies = [reply_key(f) for f in ours if f.content_type not in EVENT_TYPES]
+    rules = body_rules or {}
+    for index in range(max(len(real_replies), len(our_replies))):
+        want = real_replies[index] if index < len(real_replies) else None
+        got = our_replies[index] if index < len(our_replies) else None
+        if want and got and want[0] == got[0]:
+            rule = next((r for key, r in rules.items() if want[1].startswith(key)), None)
+            if rule is not None and rule(want[1], got[1]):
+                continue
+        if want != got:
+            diff.replies.append(f"reply #{index}: real {want!r}\n            ours {got!r}")
+    real_groups = channel_sequences(real, skip)
+    our_groups = channel_sequences(ours, skip)
+    for index in range(max(len(real_groups), len(our_groups))):
+        want = real_groups[index] if index < len(real_groups) else []
+        got = our_groups[index] if index < len(our_groups) else []
+        want_names = [event_key(f) for f in want]
+        got_names = [event_key(f) for f in got]
+        label = "non-channel events" if index == 0 else f"channel #{index}"
+        if want_names != got_names:
+            diff.events.append(f"{label} order differs:\n  real {want_names}\n  ours {got_names}")
+        for real_event, our_event in zip(want, got, strict=False):
+            if event_key(real_event) != event_key(our_event):
+                continue
+            missing = header_names(real_event) - header_names(our_event)
+            extra = header_names(our_event) - header_names(real_event)
+            if missing or extra:
+                diff.headers.append(f"{label} {event_key(real_event)}: missing "
+                                    f"{sorted(missing)} extra {sorted(extra)}")
+    return diff
+
+
+def channel_sequences(frames: list[Frame], skip: set[str]) -> list[list[Frame]]:
+    """[non-channel events, then each channel's events] — FreeSWITCH runs every channel in
+    its own thread, so only the order within one channel (and among global events) is fixed."""
+    groups: dict[str, list[Frame]] = {"": []}
+    for frame in frames:
+        if frame.content_type not in EVENT_TYPES or event_key(frame) in skip:
+            continue
+        event = frame.event
+        assert event is not None
+        groups.setdefault(event.get("Unique-ID") or "", []).append(frame)
+    return list(groups.values())
