@@ -87,7 +87,7 @@ def _boolean(value: Any) -> bool:
 def _optional_id(value: Any) -> int | None:
     if value in (None, "", 0, "0"):
         return None
-    return _integer(1, 2**62)(value)  # type: ignore[no-any-return]
+    return int(_integer(1, 2**62)(value))
 
 
 def _date(value: Any) -> dt.date | None:
