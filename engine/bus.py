@@ -84,7 +84,7 @@ class EventBus:
         if subscription in self._subscriptions:
             self._subscriptions.remove(subscription)
 
-    def publish(self, kind: str, **data: Any) -> DomainEvent:
+    def publish(self, kind: str, /, **data: Any) -> DomainEvent:
         """Build and publish an event stamped with the clock's time."""
         at = self._clock.now() if self._clock is not None else 0.0
         event = DomainEvent(kind=kind, data=data, at=at)

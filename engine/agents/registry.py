@@ -218,9 +218,9 @@ class AgentRegistry:
         elif outcome == "unregistered":
             agent.registered = False
         if agent.after_call is not None:
+            # Straight to the state asked for: passing through available could be re-offered.
             state, reason = agent.after_call
             agent.after_call = None
-            self._move(agent, AVAILABLE)
             self._after_call(agent, state, reason)
             return
         self._move(agent, AVAILABLE)

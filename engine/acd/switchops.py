@@ -1,0 +1,91 @@
+"""The FreeSWITCH commands the call core sends, each exactly as real FreeSWITCH accepts it.
+
+A customer channel that arrived over the outbound socket is driven through that socket
+(``sendmsg`` execute with event-lock); every other channel through the inbound connection
+of its node (``sendmsg <uuid>``, ``api uuid_*``, ``bgapi originate``).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from engine.calls import Call
+from engine.esl import commands
+from engine.esl.errors import ESLError
+
+log = logging.getLogger(__name__)
+
+# Hangup causes of a failed agent leg -> how the offer ended (see engine.agents OFFER_OUTCOMES).
+OFFER_OUTCOME_BY_CAUSE = {
+    "NO_ANSWER": "no_answer", "NO_USER_RESPONSE": "no_answer", "ALLOTTED_TIMEOUT": "no_answer",
+    "ORIGINATOR_CANCEL": "cancelled", "LOSE_RACE": "cancelled", "NORMAL_CLEARING": "cancelled",
+    "USER_BUSY": "busy", "CALL_REJECTED": "rejected", "USER_NOT_REGISTERED": "unregistered",
+    "SUBSCRIBER_ABSENT": "unregistered", "DESTINATION_OUT_OF_ORDER": "unregistered",
+}
+
+
+def offer_outcome(cause: str) -> str:
+    return OFFER_OUTCOME_BY_CAUSE.get(cause.strip().upper(), "failed")
+
+
+class SwitchOps:
+    """Sends commands for calls; ``nodes`` maps node name to its InboundConnection."""
+
+    def __init__(self, nodes: Mapping[str, Any], sockets: Mapping[str, Any]) -> None:
+        self.nodes = nodes
+        self.sockets = sockets
+
+    def node(self, name: str = "") -> Any:
+        if name and name in self.nodes:
+            return self.nodes[name]
+        if not self.nodes:
+            raise ESLError("no FreeSWITCH node connected")
+        return next(iter(self.nodes.values()))
+
+    def execute(self, call: Call, app: str, arg: str | None = None) -> Any:
+        """Queue ``app`` on the channel; returns a result resolving at EXECUTE_COMPLETE when
+        the channel has an outbound socket, else None."""
+        socket = self.sockets.get(call.uuid)
+        if socket is not None and not socket.hungup:
+            return socket.execute_async(app, arg)
+        self.node(call.node).checked(commands.execute(app, arg, uuid=call.uuid, event_lock=True))
+        return None
+
+    def api(self, call_or_node: Call | str, command: str) -> str:
+        node = call_or_node.node if isinstance(call_or_node, Call) else call_or_node
+        reply: str = self.node(node).api(command)
+        if reply.startswith("-ERR"):
+            log.warning("api %s -> %s", command.split(" ", 1)[0], reply.strip())
+        return reply
+
+    def originate(self, node: str, endpoint: str, app: str, *, origination_uuid: str, variables: Mapping[str, object]) -> Any:
+        """``bgapi originate {vars,origination_uuid=...}endpoint app``; returns the JobFuture."""
+        command = commands.originate(endpoint, app, global_vars=variables, origination_uuid=origination_uuid)
+        return self.node(node).bgapi(command)
+
+    def kill(self, call: Call, cause: str = "NORMAL_CLEARING") -> None:
+        try:
+            self.api(call, commands.uuid_kill(call.uuid, cause))
+        except (ESLError, TimeoutError) as exc:
+            log.warning("uuid_kill failed call_uuid=%s: %s", call.uuid, exc)
+
+    def bridge(self, a: Call, b: Call) -> bool:
+        return self.api(a, commands.uuid_bridge(a.uuid, b.uuid)).startswith("+OK")
+
+    def stop_media(self, call: Call) -> None:
+        """Stop MOH or a prompt so the next queued application runs."""
+        self.api(call, commands.uuid_break(call.uuid, all_=True))
+
+    def broadcast(self, call: Call, path: str) -> None:
+        self.api(call, commands.uuid_broadcast(call.uuid, path, "aleg"))
+
+    def set_var(self, call: Call, name: str, value: str) -> None:
+        self.api(call, commands.uuid_setvar(call.uuid, name, value))
+
+    def hold(self, call: Call, on: bool) -> bool:
+        command = f"uuid_hold {call.uuid}" if on else f"uuid_hold off {call.uuid}"
+        return self.api(call, command).startswith("+OK")
+
+    def send_dtmf(self, call: Call, digits: str) -> bool:
+        return self.api(call, f"uuid_send_dtmf {call.uuid} {digits}").startswith("+OK")
