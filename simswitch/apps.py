@@ -56,15 +56,11 @@ def execute(chan: Channel, msg: Message) -> None:
         log.info("%s: invalid application %s", chan.uuid, msg.app)
         chan.hangup("DESTINATION_OUT_OF_ORDER")
         return
-    loops = msg.loops if msg.loops != 0 else 1
-    done = 0
-    while chan.alive and (loops < 0 or done < loops):
-        done += 1
-        _execute_once(chan, func, msg, done)
+    _execute_once(chan, func, msg)
 
 
-def _execute_once(chan: Channel, func: AppFunc, msg: Message, loop: int) -> None:
-    chan.variables["current_loop"] = str(loop)
+def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
+    chan.variables["current_loop"] = "1"
     chan.variables["current_application"] = msg.app
     if msg.arg:
         chan.variables["current_application_data"] = msg.arg
@@ -80,7 +76,14 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message, loop: int) -> None
     chan.emit("CHANNEL_EXECUTE", after=head + tail)
     interrupted: HangupSignal | None = None
     try:
-        response = func(chan, msg.arg) or "_none_"
+        response = "_none_"
+        done = 0
+        # `loops` repeats the application inside one EXECUTE/EXECUTE_COMPLETE pair (e3).
+        while done < msg.loops or msg.loops < 0 or done == 0:
+            done += 1
+            response = func(chan, msg.arg) or "_none_"
+            if not chan.alive:
+                break
     except HangupSignal as signal:
         interrupted = signal
         response = chan.last_response if msg.app == "socket" else "_none_"

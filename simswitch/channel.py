@@ -288,6 +288,9 @@ class Channel:
             session.channel_reported(self)  # type: ignore[attr-defined]
         for peer in triggered:
             peer.done.wait(timeout=5.0 / self.switch.clock.speed + 1.0)
+        for session in list(self.controllers):
+            # A lingering socket keeps the session (FreeSWITCH destroys it after the close).
+            session.gone.wait()  # type: ignore[attr-defined]
         self.state_number = 12
         self.emit("CHANNEL_DESTROY")
         self.set_state("CS_DESTROY", 12)

@@ -255,6 +255,7 @@ class CommandsMixin:
                 headers.get("execute-app-name", ""), arg or "",
                 int(loops) if loops.lstrip("-").isdigit() else 1,
                 headers.get("event-uuid"), headers.get("event-uuid-name")))
+            gevent.sleep(0)  # the channel's own thread picks the message up right away
         elif call_command == "hangup":
             channel.hangup(parse_cause(headers.get("hangup-cause")))
         return _reply("+OK")

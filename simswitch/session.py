@@ -93,6 +93,7 @@ class ESLSession(CommandsMixin):
         self._close_after = False
         self._pending: deque[bytes] = deque()
         self._wakeup = Flag()
+        self.gone = Flag()                  # set when the connection has closed
         self._lock = Semaphore()
         self._buffer = b""
         self._writer: gevent.Greenlet | None = None
@@ -238,6 +239,7 @@ class ESLSession(CommandsMixin):
             self.send_final(wire.disconnect_notice(self.channel.uuid if self.channel else None))
         self.closed = True
         self._wakeup.set()
+        self.gone.set()
         if self in self.switch.sessions:
             self.switch.sessions.remove(self)
         channel = self.channel

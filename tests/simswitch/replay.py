@@ -112,15 +112,21 @@ class Connection:
 
 
 def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
-           final_wait: float = 8.0) -> list[Frame]:
-    """Send the transcript's commands with real pacing; return the frames received."""
+           final_wait: float = 8.0, hold: dict[int, Any] | None = None) -> list[Frame]:
+    """Send the transcript's commands with real pacing; return the frames received.
+
+    `hold` maps a command index to a gevent Event to wait for before sending it (used when
+    the real client waited for something happening on another connection).
+    """
     real_uuids = first_uuids(transcript.frames)
-    for seen_before, data in transcript.sends:
+    for index, (seen_before, data) in enumerate(transcript.sends):
         conn.wait_frames(seen_before, timeout)
+        if hold and index in hold:
+            hold[index].wait(timeout=30)
         ours = first_uuids(conn.frames)
-        for index, real in enumerate(real_uuids):
-            if index < len(ours):
-                data = data.replace(real.encode(), ours[index].encode())
+        for position, real in enumerate(real_uuids):
+            if position < len(ours):
+                data = data.replace(real.encode(), ours[position].encode())
         try:
             conn.sock.sendall(data)
         except OSError:
@@ -199,6 +205,13 @@ def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None =
                 continue
         if want != got:
             diff.replies.append(f"reply #{index}: real {want!r}\n            ours {got!r}")
+    real_data = [f for f in real if f.is_channel_data]
+    our_data = [f for f in ours if f.is_channel_data]
+    for want_frame, got_frame in zip(real_data, our_data, strict=False):
+        missing = header_names(want_frame) - header_names(got_frame)
+        extra = header_names(got_frame) - header_names(want_frame)
+        if missing or extra:
+            diff.headers.append(f"connect reply: missing {sorted(missing)} extra {sorted(extra)}")
     real_groups = channel_sequences(real, skip)
     our_groups = channel_sequences(ours, skip)
     for index in range(max(len(real_groups), len(our_groups))):
