@@ -53,30 +53,8 @@ from engine.pacing.base import (
     PacingSnapshot,
     progressive_lines,
 )
-from engine.pacing.estimators import AnswerRateEstimator, DurationEstimator, erf
-
-_SQRT2 = math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def expected_positive_part(mean: FloatArray, variance: FloatArray) -> FloatArray:
-    """``E[max(X, 0)]`` for ``X ~ Normal(mean, variance)``, element-wise."""
-    sigma = np.sqrt(np.maximum(variance, 1e-12))
-    z = mean / sigma
-    cdf = 0.5 * (1.0 + erf(z / _SQRT2))
-    pdf = _INV_SQRT_2PI * np.exp(-0.5 * z * z)
-    return np.asarray(mean * cdf + sigma * pdf, dtype=np.float64)
-
-
-def conditional_end_table(cdf: FloatArray, ages: int, horizon: int) -> FloatArray:
-    """``T[i, k] = P(X < i + k | X >= i)`` for ``i < ages``, ``k <= horizon``.
-
-    ``cdf[j] = P(X < j + 1)`` (see :class:`DurationEstimator`); beyond its end ``X`` has ended.
-    """
-    c = np.concatenate(([0.0], cdf, np.ones(ages + horizon + 1)))  # c[j] = P(X < j)
-    rows = np.arange(ages)[:, None] + np.arange(horizon + 1)[None, :]
-    survival = np.maximum(1.0 - c[:ages], 1e-12)[:, None]
-    return np.clip((c[rows] - c[:ages, None]) / survival, 0.0, 1.0)
+from engine.pacing.estimators import AnswerRateEstimator, DurationEstimator
+from engine.pacing.risk import calls_within_risk, conditional_end_table
 
 
 class PredictivePacer(Pacer):
@@ -87,20 +65,21 @@ class PredictivePacer(Pacer):
     def __init__(
         self,
         abandon_target: float | None = None,
-        threshold: float = 0.2,
-        margin: float = 0.75,
+        threshold: float = 0.02,
+        margin: float = 0.95,
         patience: float = 2.0,
         max_lines_per_agent: float = 8.0,
         min_answers: int = 50,
         min_talks: int = 20,
         control_seconds: float = 30.0,
         control_half_life: float = 1200.0,
-        control_gain: float = 0.15,
+        control_gain: float = 0.04,
         refresh_seconds: float = 60.0,
         answer_prior: float = 0.25,
         talk_prior_mean: float = 120.0,
         wrap_prior_mean: float = 10.0,
         ring_prior_mean: float = 8.0,
+        exact_terms: int = 120,
     ) -> None:
         if abandon_target is not None and not 0 < abandon_target < 1:
             raise PacingError("abandon_target", "must be a fraction in (0, 1)")
@@ -121,6 +100,7 @@ class PredictivePacer(Pacer):
         self.control_half_life = control_half_life
         self.control_gain = control_gain
         self.refresh_seconds = refresh_seconds
+        self.exact_terms = exact_terms
         self.answer_rate = AnswerRateEstimator(prior=answer_prior)
         self.ring_to_answer = DurationEstimator(ring_prior_mean, 0.6, bins=256)
         self.no_answer = DurationEstimator(25.0, 0.3, bins=256)
@@ -196,7 +176,8 @@ class PredictivePacer(Pacer):
         recent_ab = self._recent[1] * decay + (abandoned - self._seen[1])
         self._recent = (recent_ans, recent_ab)
         self._control_at, self._seen = snapshot.now, (answered, abandoned)
-        aim = target * self.margin
+        # the fewer answers so far, the noisier the day's rate: keep a wider safety margin
+        aim = target * min(self.margin, max(0.6, 1.0 - 1.0 / math.sqrt(max(1.0, target * answered))))
         for ans, ab in ((answered, abandoned), (snapshot.answered_30d, snapshot.abandoned_30d)):
             if ans >= 50 and ab > target * ans:
                 aim *= (target * ans / ab) ** 2  # over budget: aim lower until it is paid back
@@ -207,30 +188,15 @@ class PredictivePacer(Pacer):
 
     # -- deciding -----------------------------------------------------------------------
     def _forecast(self, snapshot: PacingSnapshot) -> tuple[FloatArray, FloatArray]:
-        """Mean and variance over ``k = 1..H`` of answers minus free agents, before new calls."""
+        """Per ringing call and per busy agent, ``k = 1..H``: P(answered within k s) and
+        P(free within k + patience s)."""
         h, span = self._horizon, self._horizon + self.patience
         ages = np.minimum(snapshot.calls_ringing.astype(np.int64), self._ring.shape[0] - 1)
         ring = self._ring[ages][:, 1: h + 1]
         talk = self._talk[np.minimum(snapshot.agents_in_call.astype(np.int64), self._talk.shape[0] - 1)]
         wrap = self._wrap[np.minimum(snapshot.agents_wrap_up.astype(np.int64), self._wrap.shape[0] - 1)]
         freed = np.vstack((talk, wrap))[:, 1 + self.patience: span + 1]
-        free_now = snapshot.agents_ready - snapshot.calls_waiting
-        mean = ring.sum(axis=0) - freed.sum(axis=0) - free_now
-        variance = (ring * (1 - ring)).sum(axis=0) + (freed * (1 - freed)).sum(axis=0)
-        return mean, variance
-
-    def _marginal_lost(self, mean: FloatArray, variance: FloatArray, calls: FloatArray) -> FloatArray:
-        """Extra expected lost answers from the ``n``-th new call, for ``n`` in ``calls[1:]``.
-
-        ``max_k (E[X_k(n)^+] - E[X_k(n-1)^+])`` bounds ``max_k E[X_k(n)^+] - max_k E[X_k(n-1)^+]``
-        from above, and, unlike the difference of maxima, is not masked by risk the
-        calls already ringing carry at other ``k``.
-        """
-        q = self._new_call[1: self._horizon + 1]
-        mu = mean[None, :] + calls[:, None] * q[None, :]
-        var = variance[None, :] + calls[:, None] * (q * (1 - q))[None, :]
-        lost = expected_positive_part(mu, var)
-        return np.asarray(np.diff(lost, axis=0).max(axis=1), dtype=np.float64)
+        return ring, freed
 
     def decide(self, snapshot: PacingSnapshot) -> int:
         target = self.abandon_target if self.abandon_target is not None else snapshot.abandon_target
@@ -245,18 +211,11 @@ class PredictivePacer(Pacer):
         if (self._tables_at is None or snapshot.now - self._tables_at >= self.refresh_seconds
                 or int(math.ceil(snapshot.ring_timeout)) != self._horizon):
             self._refresh_tables(snapshot)
-        mean, variance = self._forecast(snapshot)
-        limit = self.threshold * float(self._new_call[self._horizon])
-        chosen = 0
-        high = min(cap, 32)
-        while True:
-            calls = np.arange(high + 1, dtype=np.float64)
-            marginal = self._marginal_lost(mean, variance, calls)
-            over = np.nonzero(marginal > limit)[0]
-            if over.size or high >= cap:
-                chosen = int(over[0]) if over.size else high
-                break
-            high = min(cap, high * 2)
+        ring, freed = self._forecast(snapshot)
+        q = self._new_call[1: self._horizon + 1]
+        limit = self.threshold * float(q[-1])
+        free_now = snapshot.agents_ready - snapshot.calls_waiting
+        chosen = calls_within_risk(ring, freed, free_now, q, cap, limit, self.exact_terms)
         lines = max(floor, min(chosen, cap))
         self.last_decision = {"lines": float(lines), "predictive": 1.0, "floor": float(floor)}
         return lines

@@ -9,7 +9,7 @@ import pytest
 
 from engine.pacing.base import PacingError
 from engine.pacing.estimators import AnswerRateEstimator, DurationEstimator, erf, lognormal_pmf
-from engine.pacing.predictive import conditional_end_table, expected_positive_part
+from engine.pacing.risk import conditional_end_table, expected_positive_part
 
 
 def test_erf_matches_math_erf():
