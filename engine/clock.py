@@ -130,3 +130,20 @@ class ManualClock:
     @property
     def pending(self) -> int:
         return sum(1 for timer in self._heap if not timer.cancelled)
+
+
+class ScaledClock(RealClock):
+    """Wall time running ``speed`` times faster (against simswitch's ``--speed``)."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self.speed = speed
+        self._wall0 = time.time()
+        self._mono0 = time.monotonic()
+
+    def now(self) -> float:
+        return self._wall0 + (time.monotonic() - self._mono0) * self.speed
+
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer:
+        return super().call_later(delay / self.speed, callback, *args)
