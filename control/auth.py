@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -45,6 +46,13 @@ class SessionUser(UserMixin):
         self.role = user.role
 
     @property
+    def agent(self) -> Any:
+        """The user's agent profile (desk), or None."""
+        from engine.store import Agent
+
+        return Agent.get_or_none(Agent.user == self.user)
+
+    @property
     def is_active(self) -> bool:
         return bool(self.user.active)
 
@@ -53,6 +61,23 @@ class SessionUser(UserMixin):
 def _load_user(user_id: str) -> SessionUser | None:
     user = User.get_or_none(User.id == int(user_id))
     return SessionUser(user) if user and user.active else None
+
+
+@login_manager.request_loader
+def _load_user_from_request(req: Any) -> SessionUser | None:
+    from control.access import user_from_token
+
+    user = user_from_token(req.headers.get("Authorization", ""))
+    return SessionUser(user) if user else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Any:
+    if request.path.startswith("/api/"):
+        return jsonify(error={"field": "", "message": "sign in or send Authorization: Bearer <token>"}), 401
+    if request.path.startswith("/freeswitch/"):
+        abort(403)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def init_app(app: Flask) -> None:

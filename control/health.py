@@ -1,9 +1,11 @@
+# mypy: disable-error-code="attr-defined"
+# (peewee adds <fk>_id attributes and field expressions at run time)
 """Health check and the landing page."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from engine import __version__
@@ -31,6 +33,45 @@ def healthz() -> Any:
 
 @bp.route("/")
 def index() -> Any:
+    """Start page: agents go to their desk, everyone else sees the areas they may open."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("home.html")
+    if current_user.role == "agent":
+        return redirect(url_for("desk.page"))
+    return render_template("home.html", areas=_areas())
+
+
+@bp.route("/admin/")
+def admin_index() -> Any:
+    """Every admin area the user may read."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role not in ("admin", "supervisor", "auditor"):
+        abort(403)
+    return render_template("home.html", areas=_areas())
+
+
+def _areas() -> list[tuple[str, str]]:
+    from control.admin import endpoint_name
+    from control.resources import all_resources
+
+    areas = [(r.title, url_for(endpoint_name(r) + ".index")) for r in all_resources()
+             if current_user.role in r.read_roles]
+    if current_user.role in ("admin", "supervisor", "auditor"):
+        areas.insert(0, ("Supervisor wallboard", url_for("supervisor.page")))
+        areas.append(("IVR flows", url_for("ivr.index")))
+        areas.append(("Audit log", url_for("health.audit_log")))
+    return areas
+
+
+@bp.route("/admin/audit")
+def audit_log() -> Any:
+    """The newest audit-log entries (admins and auditors)."""
+    from engine.store import AuditLog
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role not in ("admin", "auditor"):
+        abort(403)
+    rows = AuditLog.select().order_by(AuditLog.id.desc()).limit(300)
+    return render_template("audit.html", rows=rows)

@@ -1,0 +1,53 @@
+"""The agent desk page (/desk) and its live feed; actions go through /api/v1/desk/*."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from control.access import roles
+from control.api.desk import BREAK_REASONS, TRANSFER_KINDS, agent_state_of
+from control.desk_service import CALLBACK_HELP, own_callbacks
+from control.live import stream
+from engine.api import DomainEvent
+from engine.store import Agent
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+
+def _agent() -> Agent | None:
+    agent: Agent | None = Agent.get_or_none(Agent.user == current_user.user)
+    return agent
+
+
+@bp.route("/")
+@roles("agent")
+def page() -> Any:
+    agent = _agent()
+    return render_template("desk.html", agent=agent, state=agent_state_of(agent) if agent else {},
+                           callbacks=own_callbacks(agent) if agent else [], reasons=BREAK_REASONS,
+                           transfer_kinds=TRANSFER_KINDS, callback_help=CALLBACK_HELP)
+
+
+@bp.route("/events")
+@roles("agent")
+def events() -> Any:
+    """SSE: this agent's state, and the calls offered to, answered or ended by it."""
+    agent = _agent()
+    if agent is None:
+        return "no agent profile", 409
+    agent_id = agent.id
+
+    def snapshot() -> dict[str, Any]:
+        return agent_state_of(Agent.get_by_id(agent_id))
+
+    def want(event: DomainEvent) -> dict[str, Any] | None:
+        if event.data.get("agent_id") != agent_id:
+            return None
+        if event.kind.startswith(("agent.", "call.", "preview.")):
+            return dict(event.data)
+        return None
+
+    limit = float(request.args["limit"]) if "limit" in request.args else None
+    return stream(snapshot, want, every=10.0, limit=limit)

@@ -1,0 +1,113 @@
+# mypy: disable-error-code="attr-defined"
+# (peewee adds <fk>_id attributes and field expressions at run time)
+"""The control plane's one door to the engine: ``EngineAPI`` from ``app.config``.
+
+When the engine is not running (``fscc web`` alone, tests) pages show the store's state
+and commands answer 503 with a clear message instead of failing half-way.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee
+from flask import current_app
+
+from engine.api import EngineAPI, EngineError
+from engine.store import Agent, AgentStateInterval, Campaign, Contact
+
+NOT_RUNNING = "the engine is not running: start it with `fscc run` (or `fscc engine`) and try again"
+
+
+def maybe_engine() -> EngineAPI | None:
+    engine: EngineAPI | None = current_app.config.get("FSCC_ENGINE")
+    return engine
+
+
+def engine() -> EngineAPI:
+    """The running engine, or EngineError(503) saying it is not running."""
+    found = maybe_engine()
+    if found is None:
+        raise EngineError(NOT_RUNNING, status=503)
+    return found
+
+
+def agent_states() -> dict[int, dict[str, Any]]:
+    """Every agent's current state: from the engine when it runs, else from the store."""
+    found = maybe_engine()
+    if found is not None:
+        snapshot = found.snapshot()
+        agents = snapshot.get("agents", [])
+        items = agents.values() if isinstance(agents, dict) else agents
+        return {int(a["agent_id"]): dict(a) for a in items if "agent_id" in a}
+    return stored_agent_states()
+
+
+def stored_agent_states() -> dict[int, dict[str, Any]]:
+    """The open state interval of every agent (logged_out when there is none)."""
+    states: dict[int, dict[str, Any]] = {
+        agent.id: {"agent_id": agent.id, "state": "logged_out", "reason": "", "since": None}
+        for agent in Agent.select(Agent.id)
+    }
+    query = AgentStateInterval.select().where(AgentStateInterval.ended_at.is_null())
+    for row in query.order_by(AgentStateInterval.started_at):
+        states[row.agent_id] = {"agent_id": row.agent_id, "state": row.state, "reason": row.reason,
+                                "call_uuid": row.call_uuid, "since": row.started_at.isoformat()}
+    return states
+
+
+def campaign_progress(campaign: Campaign) -> dict[str, int]:
+    """Contacts per status (new, done, failed, ...) and the total."""
+    rows: Any = (Contact.select(Contact.status, peewee.fn.COUNT(Contact.id).alias("n"))
+            .where(Contact.campaign == campaign).group_by(Contact.status).tuples())
+    counts = {status: int(n) for status, n in rows}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def transition_campaign(campaign: Campaign, action: str) -> Campaign:
+    """Lifecycle buttons: schedule, start, pause, resume, complete, restart, second_pass, draft."""
+    from engine.campaigns import lifecycle
+
+    target = {"schedule": "scheduled", "start": "running", "resume": "running", "pause": "paused",
+              "complete": "completed", "draft": "draft"}.get(action)
+    if action == "restart":
+        return lifecycle.restart(campaign)
+    if action == "second_pass":
+        lifecycle.second_pass(campaign)
+        return campaign
+    if target is None:
+        raise EngineError(f"unknown action {action!r}", field="action", status=400)
+    from engine.campaigns.errors import LifecycleError
+
+    ready = sum(1 for s in agent_states().values() if s.get("state") == "available")
+    try:
+        return lifecycle.transition(campaign, target, ready_agents=ready)
+    except LifecycleError as exc:
+        # Start with nobody ready yet: schedule it; the engine runs it once an agent is ready.
+        if target == "running" and exc.reason == "no agent ready" and campaign.status != "scheduled":
+            return lifecycle.transition(campaign, "scheduled")
+        raise
+
+
+LIFECYCLE_ACTIONS = ("schedule", "start", "pause", "resume", "complete", "restart", "second_pass", "draft")
+
+
+def parse_callback_time(text: str, now: dt.datetime) -> dt.datetime:
+    """ "3h", "2d", "45m", "1w", or a date/time "2026-12-01 14:30"; raise ValueError otherwise."""
+    from engine.campaigns.timeparse import parse_duration
+
+    text = text.strip()
+    try:
+        return now + dt.timedelta(seconds=parse_duration(text))
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(text.replace("T", " "))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a delay like 3h, 2d or a date YYYY-MM-DD [HH:MM]") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    if when <= now:
+        raise ValueError(f"{text!r} is in the past")
+    return when

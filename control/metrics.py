@@ -1,0 +1,91 @@
+"""Prometheus metrics at /metrics: HTTP requests, agents by state, contacts by status.
+
+The gauges are read at scrape time (a custom collector), so they cost nothing between
+scrapes and never drift from the engine or the store.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import peewee
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from engine.store import AGENT_STATES, Campaign, Contact
+
+bp = Blueprint("metrics", __name__)
+
+
+class StateCollector(Collector):
+    """Agents per state and contacts per campaign status, at scrape time."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from control.engine_link import agent_states
+
+        with self.app.app_context():
+            agents = GaugeMetricFamily("fscc_agents", "Agents per state", labels=["state"])
+            counts = dict.fromkeys(AGENT_STATES, 0)
+            for current in agent_states().values():
+                name = str(current.get("state", "logged_out"))
+                counts[name] = counts.get(name, 0) + 1
+            for name, n in counts.items():
+                agents.add_metric([name], n)
+            yield agents
+            contacts = GaugeMetricFamily("fscc_campaign_contacts", "Contacts per campaign and status",
+                                         labels=["campaign", "status"])
+            rows: Any = (Contact.select(Campaign.name, Contact.status, peewee.fn.COUNT(Contact.id))
+                    .join(Campaign).group_by(Campaign.name, Contact.status).tuples())
+            for campaign, status, n in rows:
+                contacts.add_metric([campaign, status], n)
+            yield contacts
+            running = GaugeMetricFamily("fscc_campaigns", "Campaigns per status", labels=["status"])
+            by_status: Any = Campaign.select(Campaign.status, peewee.fn.COUNT(Campaign.id)).group_by(Campaign.status).tuples()
+            for status, n in by_status:
+                running.add_metric([status], n)
+            yield running
+
+
+def init_app(app: Flask) -> None:
+    registry = CollectorRegistry()
+    requests = Counter("fscc_http_requests", "HTTP requests served", ["endpoint", "method", "status"], registry=registry)
+    latency = Histogram("fscc_http_request_seconds", "HTTP request time", ["endpoint"], registry=registry)
+    registry.register(StateCollector(app))
+    app.config["FSCC_METRICS"] = registry
+
+    @app.before_request
+    def _start() -> None:
+        g.fscc_started = time.perf_counter()
+
+    @app.after_request
+    def _count(response: Any) -> Any:
+        endpoint = request.endpoint or "unknown"
+        requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        if "fscc_started" in g and not response.is_streamed:
+            latency.labels(endpoint).observe(time.perf_counter() - g.fscc_started)
+        return response
+
+    app.register_blueprint(bp)
+
+
+@bp.route("/metrics")
+def metrics() -> Any:
+    """Open by default; ``extra.metrics.allowed_ips`` limits who may scrape."""
+    from control.access import ip_allowed
+
+    extra = current_app.config["FSCC_SETTINGS"].extra or {}
+    if not ip_allowed(request.remote_addr or "", list((extra.get("metrics") or {}).get("allowed_ips") or [])):
+        return Response("forbidden", status=403, mimetype="text/plain")
+    return Response(generate_latest(current_app.config["FSCC_METRICS"]), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,60 @@
+# mypy: disable-error-code="attr-defined"
+# (peewee adds <fk>_id attributes and field expressions at run time)
+"""The supervisor's view of agents, queues and campaigns, scoped to the viewer's teams.
+
+Live numbers come from ``EngineAPI.snapshot()`` when the engine runs; otherwise the
+store's open state intervals and contact counts stand in.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from control.access import scoped
+from control.engine_link import agent_states, campaign_progress, maybe_engine
+from engine.store import Agent, Campaign, Queue, QueueMember, User
+
+
+def _engine_queues() -> dict[int, dict[str, Any]]:
+    engine = maybe_engine()
+    if engine is None:
+        return {}
+    queues = engine.snapshot().get("queues", [])
+    items = queues.values() if isinstance(queues, dict) else queues
+    return {int(q["queue_id"]): dict(q) for q in items if "queue_id" in q}
+
+
+def visible_agent_ids(user: User) -> set[int]:
+    return {a.id for a in scoped(Agent.select(Agent.id), Agent.team, user)}
+
+
+def wallboard(user: User) -> dict[str, Any]:
+    """Agents with their state, queues with waiting calls, campaigns with progress."""
+    states = agent_states()
+    agents = []
+    for agent in scoped(Agent.select(), Agent.team, user).where(Agent.active == True).order_by(Agent.extension):  # noqa: E712
+        state = states.get(agent.id, {})
+        agents.append({"id": agent.id, "name": agent.name, "extension": agent.extension,
+                       "team": agent.team.name if agent.team_id else "", "state": state.get("state", "logged_out"),
+                       "reason": state.get("reason", ""), "since": state.get("since"),
+                       "call_uuid": state.get("call_uuid", "")})
+    live = _engine_queues()
+    queues = []
+    for queue in scoped(Queue.select(), Queue.team, user).order_by(Queue.name):
+        members = [m.agent_id for m in QueueMember.select(QueueMember.agent).where(QueueMember.queue == queue)]
+        stats = live.get(queue.id, {})
+        queues.append({"id": queue.id, "name": queue.name, "strategy": queue.strategy,
+                       "members": len(members),
+                       "available": sum(1 for m in members if states.get(m, {}).get("state") == "available"),
+                       "waiting": int(stats.get("waiting", len(stats.get("calls", [])))),
+                       "longest_wait": stats.get("longest_wait", 0), "calls": stats.get("calls", [])})
+    campaigns = []
+    for campaign in scoped(Campaign.select(), Campaign.team, user).where(Campaign.status != "completed").order_by(Campaign.priority, Campaign.name):
+        campaigns.append({"id": campaign.id, "name": campaign.name, "status": campaign.status,
+                          "dial_mode": campaign.dial_mode, "contacts": campaign_progress(campaign)})
+    return {"agents": agents, "queues": queues, "campaigns": campaigns, "engine": maybe_engine() is not None}
+
+
+def queue_calls(queue: Queue) -> list[dict[str, Any]]:
+    """Calls waiting in (or being offered from) one queue, oldest first."""
+    calls: list[dict[str, Any]] = _engine_queues().get(queue.id, {}).get("calls", [])
+    return sorted(calls, key=lambda c: c.get("waiting_since") or c.get("entered_at") or 0)
