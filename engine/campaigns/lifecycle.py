@@ -14,8 +14,9 @@ import logging
 import peewee
 
 from engine.campaigns.errors import LifecycleError
+from engine.campaigns.sql import pk
 from engine.campaigns.windows import campaign_schedule_open
-from engine.store import Campaign, Contact, database, utcnow
+from engine.store import Attempt, Campaign, Contact, database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,9 @@ def reopen_unreached(campaign: Campaign, *, older_than: dt.datetime | None = Non
     where = (Contact.campaign == campaign) & (Contact.status == "failed") & \
         Contact.last_outcome.in_(UNREACHED_OUTCOMES)
     if older_than is not None:
-        where &= (Contact.next_attempt_at.is_null(True)) | (Contact.next_attempt_at < older_than)
+        recent = Attempt.select(Attempt.contact).where(
+            (Attempt.campaign == campaign) & (Attempt.created_at >= older_than) & Attempt.contact.is_null(False))
+        where &= pk(Contact).not_in(recent)
     with database.atomic():
         return int(query.where(where).execute())
 
