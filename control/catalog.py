@@ -308,6 +308,8 @@ def campaign_clean(raw: Mapping[str, Any], obj: Any, html: bool) -> dict[str, An
                     raise ValidationFailed([FieldError(spec.name, f"is not valid JSON (line {exc.lineno}): {exc.msg}")]) from None
             if spec.kind == "password" and not value and obj is not None:
                 continue
+            if value == "" and spec.kind not in ("str", "text", "password", "bool", "fk", "date"):
+                continue  # an emptied number or choice keeps its current (or default) value
             body[spec.name] = value
     else:
         body = dict(raw)

@@ -90,6 +90,8 @@ def _integrity_error(resource: Resource, exc: peewee.IntegrityError) -> FieldErr
     text = str(exc).lower()
     for spec in resource.fields:
         if spec.name in text:
+            if "null" in text:
+                return FieldError(spec.name, "is required")
             return FieldError(spec.name, "is already taken (must be unique)")
     if "unique" in text or "duplicate" in text:
         return FieldError(resource.fields[0].name, "an identical entry already exists")

@@ -81,6 +81,8 @@ def transition_campaign(campaign: Campaign, action: str) -> Campaign:
     from engine.campaigns.errors import LifecycleError
 
     ready = sum(1 for s in agent_states().values() if s.get("state") == "available")
+    if target == "running" and campaign.status == "draft":
+        lifecycle.transition(campaign, "scheduled")  # draft reaches running through scheduled
     try:
         return lifecycle.transition(campaign, target, ready_agents=ready)
     except LifecycleError as exc:

@@ -192,9 +192,12 @@ def clean(fields: tuple[Field, ...], raw: Mapping[str, Any], *, partial: bool = 
             if spec.required:
                 errors.append(FieldError(spec.name, "is required"))
                 continue
+            blank = _blank(spec)
             if spec.kind == "password" or (not present and spec.default is None and not html):
                 continue
-            values[spec.name] = _blank(spec)
+            if blank is None and spec.kind != "fk" and spec.kind != "date":
+                continue  # an empty number keeps the stored (or the model's default) value
+            values[spec.name] = blank
             continue
         try:
             converted = _convert(spec, value)
@@ -218,11 +221,12 @@ def _blank(spec: Field) -> Any:
 
 def form_value(spec: Field, obj: Any) -> str:
     """How a stored value is written back into an HTML input."""
+    if obj is not None and spec.kind == "fk":
+        key = getattr(obj, spec.name + "_id", None)  # never loads (or misses) the related row
+        return "" if key is None else str(key)
     value = getattr(obj, spec.name, None) if obj is not None else None
     if value is None:
         return ""
-    if spec.kind == "fk":
-        return str(value.id)
     if spec.kind == "json":
         return json.dumps(value, indent=1)
     if spec.kind in ("ips", "phone_list"):

@@ -68,7 +68,8 @@ def make_blueprint(resource: Resource) -> Blueprint:
     bp = Blueprint(endpoint_name(resource), __name__, url_prefix=f"/admin/{resource.name}")
 
     def render(obj: Any, errors: dict[str, str], raw: Any = None, status: int = 200) -> Any:
-        values = {spec.name: (raw.get(spec.name, "") if raw is not None else form_value(spec, obj))
+        shown = obj if obj is not None else resource.model()  # a new row shows the model's defaults
+        values = {spec.name: (raw.get(spec.name, "") if raw is not None else form_value(spec, shown))
                   for spec in resource.fields}
         if raw is not None:
             for spec in resource.fields:

@@ -109,7 +109,8 @@ class World:
 
 @pytest.fixture
 def world(sqlite_store) -> World:
-    from control.auth import hash_password
+    from werkzeug.security import generate_password_hash
+
     from engine.store import (
         DEFAULT_DISPOSITIONS,
         Agent,
@@ -129,7 +130,7 @@ def world(sqlite_store) -> World:
     teams = {"admin": None, "sup": sales, "agent1": sales, "agent2": support, "auditor": sales}
     roles = {"admin": "admin", "sup": "supervisor", "agent1": "agent", "agent2": "agent", "auditor": "auditor"}
     for name, team in teams.items():
-        user = User.create(username=name, password_hash=hash_password(PASSWORDS[name]), role=roles[name])
+        user = User.create(username=name, password_hash=generate_password_hash(PASSWORDS[name], "pbkdf2:sha256:1000"), role=roles[name])
         w.ids[f"user_{name}"] = user.id
         if team is not None:
             UserTeam.create(user=user, team=team)
