@@ -8,16 +8,21 @@ then the routing headers are peeked straight from the bytes (see engine.esl.form
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from engine.esl.formats import (
     ARRAY_PREFIX,
     DECODERS,
+    LIMITS,
     PARSERS,
     PEEKERS,
     UNKNOWN,
+    decode_all,
     find_duplicates,
+    parse_plain_decoded,
+    plain_body,
 )
 
 __all__ = ["Event"]
@@ -33,7 +38,9 @@ class Event:
     `sendevent` with a body) they return the last one and `get_all` returns every one.
     """
 
-    __slots__ = ("format", "_data", "_raw", "_duplicates", "_body", "_cache", "_decoder")
+    __slots__ = (
+        "format", "_data", "_raw", "_duplicates", "_body", "_cache", "_decoder", "_all", "_limit"
+    )
 
     def __init__(
         self,
@@ -52,6 +59,8 @@ class Event:
         self._body: bytes | None = body
         self._cache: dict[str, str] = {}
         self._decoder = DECODERS[fmt]
+        self._all: Mapping[str, str] | None = None
+        self._limit = -1
 
     @classmethod
     def parse(cls, data: bytes, fmt: str = "plain") -> Event:
@@ -64,6 +73,8 @@ class Event:
         event._raw = event._duplicates = event._body = None
         event._cache = {}
         event._decoder = DECODERS[fmt]
+        event._all = None
+        event._limit = -1
         return event
 
     @classmethod
@@ -75,7 +86,8 @@ class Event:
         raw = self._raw
         if raw is None:
             assert self._data is not None
-            raw, self._duplicates, self._body = PARSERS[self.format](self._data)
+            raw, self._duplicates, body = PARSERS[self.format](self._data)
+            self._body = body if self._body is None else self._body
             self._raw = raw
             self._data = None
         return raw
@@ -86,11 +98,16 @@ class Event:
         value = self._cache.get(name)
         if value is not None:
             return value
+        if self._all is not None:
+            return default  # every header is already decoded in the cache
         raw = self._raw
         if raw is None:
             if name in _PEEKABLE:
-                assert self._data is not None
-                found = PEEKERS[self.format](self._data, name)
+                data = self._data
+                assert data is not None
+                if self._limit < 0:
+                    self._limit = LIMITS[self.format](data)
+                found = PEEKERS[self.format](data, name, self._limit)
                 if found is None:
                     return default
                 if found is not UNKNOWN:
@@ -110,7 +127,7 @@ class Event:
         return value
 
     def __contains__(self, name: object) -> bool:
-        return name in self._load()
+        return name in (self._all if self._all is not None else self._load())
 
     def get_all(self, name: str) -> list[str]:
         """Every decoded value of a header that may appear more than once."""
@@ -136,19 +153,32 @@ class Event:
 
     @property
     def headers(self) -> Mapping[str, str]:
-        """All headers, decoded, in wire order (last value wins for repeated ones)."""
-        return _DecodedHeaders(self)
+        """All headers, decoded, in wire order (last value wins for repeated ones); read-only."""
+        if self._all is None:
+            decoded = None
+            if self._raw is None and self.format == "plain":
+                assert self._data is not None
+                decoded = parse_plain_decoded(self._data)
+            if decoded is None:
+                decoded = decode_all(self.format, self._load())
+            self._cache = decoded
+            self._all = MappingProxyType(decoded)
+        return self._all
 
     @property
     def variables(self) -> dict[str, str]:
         """Channel variables (`variable_*` headers) keyed without the prefix."""
-        return {name[9:]: self[name] for name in self._load() if name.startswith("variable_")}
+        headers = self.headers
+        return {name[9:]: value for name, value in headers.items() if name.startswith("variable_")}
 
     @property
     def body_bytes(self) -> bytes:
         """The event body as sent (BACKGROUND_JOB result, sendevent body, ...)."""
         if self._body is None:
-            self._load()
+            if self.format == "plain" and self._data is not None:
+                self._body = plain_body(self._data)
+            else:
+                self._load()
         assert self._body is not None
         return self._body
 
@@ -196,21 +226,3 @@ class Event:
         return dict(self.headers) == dict(other.headers) and self.body_bytes == other.body_bytes
 
     __hash__ = None  # type: ignore[assignment]
-
-
-class _DecodedHeaders(Mapping[str, str]):
-    """Read-only decoded view over an event's headers, in wire order."""
-
-    __slots__ = ("_event",)
-
-    def __init__(self, event: Event) -> None:
-        self._event = event
-
-    def __getitem__(self, name: str) -> str:
-        return self._event[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._event._load())
-
-    def __len__(self) -> int:
-        return len(self._event._load())

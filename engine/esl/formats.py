@@ -8,9 +8,10 @@ the full parse off the reader and in whichever greenlet actually reads the event
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 from xml.sax.saxutils import unescape as _xml_unescape
@@ -21,9 +22,11 @@ __all__ = [
     "Parsed",
     "PARSERS",
     "PEEKERS",
+    "LIMITS",
     "DECODERS",
     "UNKNOWN",
     "content_length",
+    "decode_all",
     "decode_value",
     "find_duplicates",
     "parse_header_block",
@@ -45,15 +48,28 @@ class Parsed(NamedTuple):
 
 
 def decode_value(raw: str) -> str:
-    """Percent-decode one plain header value (`%20` -> space; `+` stays `+`)."""
-    return unquote(raw) if "%" in raw else raw
+    """Percent-decode plain header text (`%20` -> space, `+` stays `+`), UTF-8 aware.
+
+    FreeSWITCH encodes every `\\` and every `%` not followed by two hex digits, so
+    `%XX` -> `\\xXX` and the C-level escape decoder do the work; anything unexpected
+    (a raw backslash, a stray `%`) goes through urllib's unquote instead.
+    """
+    if "%" not in raw:
+        return raw
+    if "\\" not in raw:
+        try:
+            decoded: bytes = codecs.escape_decode(raw.encode("utf-8").replace(b"%", b"\\x"))[0]
+            return decoded.decode("utf-8", "replace")
+        except ValueError:
+            pass
+    return unquote(raw)
 
 
 def xml_decode(raw: str) -> str:
     """Decode one XML header value: XML-unescape, then percent-decode."""
     if "&" in raw:
         raw = _xml_unescape(raw, _XML_ENTITIES)
-    return unquote(raw) if "%" in raw else raw
+    return decode_value(raw)
 
 
 def json_value(value: object) -> str:
@@ -70,6 +86,27 @@ DECODERS: dict[str, Callable[[Any], str]] = {
     "xml": xml_decode,
     "json": json_value,
 }
+
+
+def decode_all(fmt: str, raw: Mapping[str, Any]) -> dict[str, str]:
+    """Every header of an event decoded at once (what `Event.headers` returns).
+
+    Plain/XML: the encoded values are joined with LF (never present raw in an encoded
+    value), decoded in one call and split again; if decoding produced an LF of its own
+    (`%0A`), fall back to one value at a time.
+    """
+    decoder = DECODERS[fmt]
+    if fmt == "json":
+        return {name: v if v.__class__ is str else decoder(v) for name, v in raw.items()}
+    names = [name for name, value in raw.items() if "%" in value or "&" in value]
+    decoded = dict(raw)
+    if names:
+        joined = decoder("\n".join(raw[name] for name in names))
+        values = joined.split("\n")
+        if len(values) != len(names):
+            values = [decoder(raw[name]) for name in names]
+        decoded.update(zip(names, values, strict=True))
+    return decoded
 
 
 def content_length(value: str, where: str) -> int:
@@ -136,21 +173,52 @@ def parse_plain(data: bytes) -> Parsed:
     return Parsed(headers, duplicates, body)
 
 
-def peek_plain(data: bytes, name: str) -> object:
-    """Raw value of `name` in a plain event (last occurrence), None if absent."""
+def parse_plain_decoded(data: bytes) -> dict[str, str] | None:
+    """Every header of a plain event, decoded, in one pass; None when that is not safe.
+
+    Decoding the whole block at once is only exact when no value decodes to a line break
+    or to ": " and no header repeats; the caller then falls back to `parse_plain`.
+    """
+    end = data.find(b"\n\n")
+    block = (data if end < 0 else data[:end]).decode("utf-8", "replace")
+    if "%0A" in block or "%0a" in block:
+        return None
+    text = decode_value(block)
+    parts = text.replace("\n", ": ").split(": ")
+    if len(parts) != 2 * (text.count("\n") + 1):
+        return None
+    headers = dict(zip(parts[::2], parts[1::2], strict=True))
+    return headers if 2 * len(headers) == len(parts) else None
+
+
+def plain_body(data: bytes) -> bytes:
+    """The body of a plain event without parsing its headers (last Content-Length wins)."""
     end = data.find(b"\n\n")
     if end < 0:
-        end = len(data)
+        return b""
+    length = peek_plain(data, "Content-Length", end)
+    body = data[end + 2 :]
+    return body if length is None else body[: content_length(str(length), "plain event")]
+
+
+def plain_limit(data: bytes) -> int:
+    """End of a plain event's header block (peeks never look into the body)."""
+    end = data.find(b"\n\n")
+    return len(data) if end < 0 else end
+
+
+def peek_plain(data: bytes, name: str, limit: int) -> object:
+    """Raw value of `name` in a plain event (last occurrence), None if absent."""
     key = b"\n" + name.encode() + b": "
-    start = data.rfind(key, 0, end)
+    start = data.rfind(key, 0, limit)
     if start >= 0:
         start += len(key)
     elif data.startswith(key[1:]):
         start = len(key) - 1
     else:
         return None
-    stop = data.find(b"\n", start, end)
-    return data[start : end if stop < 0 else stop].decode("utf-8", "replace")
+    stop = data.find(b"\n", start, limit)
+    return data[start : limit if stop < 0 else stop].decode("utf-8", "replace")
 
 
 # -- json ------------------------------------------------------------------------------------
@@ -166,13 +234,13 @@ def parse_json(data: bytes) -> Parsed:
     return Parsed(obj, None, json_value(body).encode("utf-8"))
 
 
-def peek_json(data: bytes, name: str) -> object:
+def peek_json(data: bytes, name: str, limit: int) -> object:
     """Raw value of `name` when it is a string without escapes; UNKNOWN if it is not.
 
     Inside a JSON string every quote is escaped, so `"Name":"` only matches a real key.
     """
     key = b'"' + name.encode() + b'":'
-    start = data.rfind(key)
+    start = data.rfind(key, 0, limit)
     if start < 0:
         return None
     start += len(key)
@@ -208,11 +276,16 @@ def parse_xml(data: bytes) -> Parsed:
     return Parsed(headers, duplicates, body)
 
 
-def peek_xml(data: bytes, name: str) -> object:
-    """Raw value of `<name>...</name>` inside `<headers>`, None if absent."""
+def xml_limit(data: bytes) -> int:
+    """End of the `<headers>` element."""
     stop = data.find(b"</headers>")
+    return len(data) if stop < 0 else stop
+
+
+def peek_xml(data: bytes, name: str, limit: int) -> object:
+    """Raw value of `<name>...</name>` inside `<headers>`, None if absent."""
     key = b"<" + name.encode() + b">"
-    start = data.rfind(key, 0, stop if stop >= 0 else len(data))
+    start = data.rfind(key, 0, limit)
     if start < 0:
         return None
     start += len(key)
@@ -225,7 +298,12 @@ PARSERS: dict[str, Callable[[bytes], Parsed]] = {
     "json": parse_json,
     "xml": parse_xml,
 }
-PEEKERS: dict[str, Callable[[bytes, str], object]] = {
+LIMITS: dict[str, Callable[[bytes], int]] = {
+    "plain": plain_limit,
+    "json": len,
+    "xml": xml_limit,
+}
+PEEKERS: dict[str, Callable[[bytes, str, int], object]] = {
     "plain": peek_plain,
     "json": peek_json,
     "xml": peek_xml,

@@ -8,6 +8,7 @@ if that header is present (ESL_PROTOCOL.md §2.1). The parser keeps no socket an
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from engine.esl.errors import ESLProtocolError
 from engine.esl.event import Event
@@ -51,6 +52,10 @@ class FrameHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._map)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value sent for `name` (the last one if repeated), or `default`."""
+        return self._map.get(name, default)
 
     def get_all(self, name: str) -> list[str]:
         """Every value sent for `name`, in order."""

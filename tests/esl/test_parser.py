@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.esl.errors import ESLProtocolError
 from engine.esl.event import Event
@@ -343,3 +345,15 @@ def test_event_lookups() -> None:
         event["missing"]  # noqa: B018
     assert "Unique-ID" in event and event.uuid == "u1"
     assert event.body == ""
+
+
+@given(st.text())
+def test_decode_value_matches_unquote(text: str) -> None:
+    from urllib.parse import quote, unquote
+
+    from engine.esl.formats import decode_value
+
+    encoded = quote(text, safe="!$'()*,-./_~")  # FreeSWITCH's literal set (§6.2)
+    assert decode_value(encoded) == text
+    if "\\" not in text:
+        assert decode_value(text) == unquote(text)
