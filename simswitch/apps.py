@@ -17,7 +17,7 @@ import gevent
 from gevent.queue import Empty
 
 from simswitch.causes import parse_cause
-from simswitch.channel import HangupSignal
+from simswitch.channel import WAKE, HangupSignal
 from simswitch.media import play_length, write_wav
 
 if TYPE_CHECKING:
@@ -120,12 +120,13 @@ def serve_messages(chan: Channel, until: Callable[[], bool] | None = None,
         if remaining <= 0:
             return
         try:
-            msg = chan.messages.get(timeout=min(remaining, 3600.0) / clock.speed)
+            msg = chan.messages.get(timeout=min(remaining / clock.speed, 1.0))
         except Empty:
             continue
         if msg is None:        # socket closed with `resume`
             return
-        execute(chan, msg)
+        if msg is not WAKE:
+            execute(chan, msg)
 
 
 # -- call control -------------------------------------------------------------------------------

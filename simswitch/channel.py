@@ -30,6 +30,9 @@ _PROFILE_TIMES = (
 )
 
 
+WAKE = object()  # queued to a channel to wake serve_messages without running anything
+
+
 class HangupSignal(Exception):
     """Raised inside a channel's greenlet when the channel is hung up from outside."""
 
@@ -92,7 +95,7 @@ class Channel:
         switch.channels[self.uuid] = self
 
     # -- event building -------------------------------------------------------------------
-    def block(self, name: str) -> Headers:
+    def block(self, name: str, variables: bool = True) -> Headers:
         """Channel block + caller profile (+ variables where FreeSWITCH adds them)."""
         headers: Headers = [
             ("Channel-State", self.state),
@@ -121,7 +124,7 @@ class Channel:
             headers.append(("Other-Type", "originatee" if self.direction == "inbound"
                             else "originator"))
             headers += other.profile_headers("Other-Leg")
-        if name not in _NO_VARS:
+        if variables and name not in _NO_VARS:
             headers += [(f"variable_{key}", value) for key, value in self.variables.items()]
         return headers
 
@@ -182,10 +185,15 @@ class Channel:
                 ("Channel-Read-Codec-Bit-Rate", bits)]
         write = [("Channel-Write-Codec-Name", codec), ("Channel-Write-Codec-Rate", rate),
                  ("Channel-Write-Codec-Bit-Rate", bits)]
-        bus.fire(bus.make("CODEC", base + read + [
+        # Before the channel runs (loopback legs) there is no caller profile nor write codec.
+        started = self.state != "CS_NONE"
+        profile = self.profile_headers("Caller") if started else []
+        bus.fire(bus.make("CODEC", base + read + (write if started else []) + profile + [
             ("channel-read-codec-name", codec), ("channel-read-codec-rate", rate),
-            ("channel-read-codec-bit-rate", bits)]))
-        bus.fire(bus.make("CODEC", base + read + write + [
+            ("channel-read-codec-bit-rate", bits)],
+            site=("switch_core_codec.c", "switch_core_session_set_real_read_codec", 189)
+            if started else None))
+        bus.fire(bus.make("CODEC", base + read + write + profile + [
             ("Channel-Write-Codec-Name", codec), ("Channel-Write-Codec-Rate", rate),
             ("Channel-Write-codec-bit-rate", bits)],
             site=("switch_core_codec.c", "switch_core_session_set_write_codec", 471)))
@@ -317,10 +325,16 @@ class Channel:
             return
         self.emit("CHANNEL_UNBRIDGE", before=[("Bridge-A-Unique-ID", self.uuid),
                                               ("Bridge-B-Unique-ID", other.uuid)])
+        self.wake()
+        other.wake()
         self.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
         other.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
         self.bridged_to = None
         other.bridged_to = None
+
+    def wake(self) -> None:
+        """Make a waiting application re-check its exit condition."""
+        self.messages.put(WAKE)
 
     def stop_recording(self, path: str) -> None:
         """End a record_session: write the WAV and fire RECORD_STOP."""

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 SUBCLASS = "conference::maintenance"
 ENTER_SOUND = "tone_stream://%(200,0,500,600,700)"
+EXIT_SOUND = "tone_stream://%(500,0,300,200,100,50,25)"
 ALONE_SOUND = "conference/conf-alone.wav"
+MOH_SOUND = "local_stream://moh"
 _FLAGS = "running|answered|enforce_min|dynamic|exit_sound|enter_sound|json_status"
 
 
@@ -30,6 +32,7 @@ class Member:
     hear: bool = True
     speak: bool = True
     left: bool = False
+    hangup_after: bool = False
 
 
 class Conference:
@@ -55,7 +58,7 @@ class Conference:
     def member_headers(self, member: Member) -> list[tuple[str, str]]:
         """Floor + channel block + member flags."""
         return ([("Floor", "true" if self.floor is member else "false")]
-                + member.channel.block("CUSTOM")
+                + member.channel.block("CUSTOM", variables=False)
                 + [("Video", "false"), ("Hear", _b(member.hear)), ("See", "true"),
                    ("Speak", _b(member.speak)), ("Talking", "false"), ("Mute-Detect", "false"),
                    ("Hold", "false"), ("Member-ID", str(member.member_id)),
@@ -63,13 +66,14 @@ class Conference:
                    ("Energy-Level", "100"), ("Current-Energy", "0")])
 
     def emit(self, action: str, member: Member | None = None,
-             extra: list[tuple[str, str]] | None = None, func: str = "conference_api") -> None:
+             extra: list[tuple[str, str]] | None = None, func: str = "conference_api",
+             before: list[tuple[str, str]] | None = None) -> None:
         """Fire CUSTOM conference::maintenance."""
         bus = self.switch.bus
         if not bus.wants("CUSTOM", SUBCLASS):
             bus.sequence += 1
             return
-        headers = self.headers()
+        headers = self.headers() + (before or [])
         if member is not None:
             headers += self.member_headers(member)
         headers.append(("Action", action))
@@ -77,13 +81,23 @@ class Conference:
         bus.fire(bus.make("CUSTOM", headers, subclass=SUBCLASS,
                           site=("conference_api.c", func, 339)))
 
-    def play(self, path: str, seconds: float) -> None:
-        """Play a sound to the room (play-file now, play-file-done when finished)."""
-        self.emit("play-file", extra=[("File", path), ("Async", "false")])
+    def sound_failed(self, path: str) -> None:
+        """play-file of a sound simswitch does not have (like FreeSWITCH without sounds)."""
+        self.emit("play-file", extra=[("File", path), ("Async", "false"),
+                                      ("Error", "File could not be played")])
 
+    def sound_done(self, path: str, seconds: float) -> None:
+        """A tone finished playing to the room."""
         def done() -> None:
-            self.emit("play-file-done", extra=[("File", path)])
-        gevent.spawn_later(seconds / self.switch.clock.speed, done)
+            millis = int(seconds * 1000)
+            self.emit("play-file-done", before=[("seconds", str(int(seconds))),
+                                                ("milliseconds", str(millis)),
+                                                ("samples", str(millis * 8))],
+                      extra=[("File", path)])
+        if seconds > 0:
+            gevent.spawn_later(seconds / self.switch.clock.speed, done)
+        else:
+            done()
 
     def list_line(self, member: Member) -> str:
         """`conference <name> list` row."""
@@ -128,7 +142,11 @@ class Conferences:
         self.rooms: dict[str, Conference] = {}
 
     def join(self, chan: Channel, arg: str) -> None:
-        """The `conference name[@profile]` application: stay until kicked or hung up."""
+        """The `conference name[@profile]` application: stay until kicked or hung up.
+
+        Sounds as in capture f: alone → conf-alone (fails: no sound files) and MOH; the
+        enter/exit tones report play-file-done.
+        """
         name, _, profile = arg.split(" ")[0].partition("@")
         room = self.rooms.get(name)
         if room is None:
@@ -138,29 +156,41 @@ class Conferences:
         room.next_id += 1
         room.members.append(member)
         if len(room.members) == 1:
-            room.emit("play-file", extra=[("File", ALONE_SOUND), ("Async", "false"),
-                                          ("Error", "File could not be played")])
+            room.sound_failed(ALONE_SOUND)
         room.emit("add-member", member, func="conference_member_add")
+        for _ in range(5):  # the conference thread picks the member up a moment later
+            gevent.sleep(0)
         if room.floor is None:
             room.floor = member
             room.emit("floor-change", extra=[("Old-ID", "none")] + room.headers()
                       + room.member_headers(member) + [("New-ID", str(member.member_id))])
-        room.play(ENTER_SOUND, 0.4)
+        if len(room.members) == 1:
+            room.sound_failed(MOH_SOUND)
+        else:
+            room.sound_done(ENTER_SOUND, 0.4)
         try:
             serve_messages(chan, until=lambda: member.left)
         finally:
             self._leave(room, member)
+        if member.hangup_after and chan.alive:
+            chan.hangup("NORMAL_CLEARING")
 
     def _leave(self, room: Conference, member: Member) -> None:
         if member in room.members:
             room.members.remove(member)
         member.left = True
+        if len(room.members) == 1 and not member.hangup_after:
+            room.sound_failed(ALONE_SOUND)
         if room.floor is member:
             room.floor = room.members[0] if room.members else None
             if room.floor is None:
                 room.emit("floor-change", extra=[("Old-ID", str(member.member_id)),
                                                  ("New-ID", "none")])
         room.emit("del-member", member, func="conference_member_del")
+        if room.members and not member.hangup_after:
+            room.sound_done(EXIT_SOUND, 0.0)
+            if len(room.members) == 1:
+                room.sound_failed(MOH_SOUND)
         if not room.members:
             room.emit("conference-destroy", func="conference_thread_run")
             self.rooms.pop(room.name, None)
@@ -213,11 +243,10 @@ class Conferences:
             elif command in ("deaf", "undeaf"):
                 member.hear = command == "undeaf"
             room.emit(f"{command}-member", member, func=func)
-            if command == "kick":
+            if command in ("kick", "hup"):
+                member.hangup_after = command == "hup"
                 member.left = True
-            elif command == "hup":
-                member.left = True
-                member.channel.hangup("NORMAL_CLEARING")
+                member.channel.wake()
             out.append(f"+OK {text} {member.member_id}\n")
         return "".join(out)
 
@@ -227,6 +256,11 @@ _MEMBER_ACTIONS = {
     "deaf": ("deaf", "conference_api_sub_deaf"), "undeaf": ("undeaf", "conference_api_sub_undeaf"),
     "kick": ("kicked", "conference_api_sub_kick"), "hup": ("hup", "conference_api_sub_hup"),
 }
+
+
+_XML_FLAGS = ("can_hear", "can_see", "can_speak", "mute_detect", "talking", "hold",
+              "has_video", "video_bridge", "has_floor", "is_moderator", "end_conference",
+              "mandatory_member_end_conference", "is_ghost")
 
 
 def _b(value: bool) -> str:
@@ -259,11 +293,14 @@ def _xml_list(room: Conference) -> str:
         lines.append('      <member type="caller">')
         lines.append(f"        <id>{member['id']}</id>")
         lines.append("        <flags>")
-        lines += [f"          <{k}>{_b(v)}</{k}>" for k, v in member["flags"].items()]
+        flags = member["flags"]
+        for key in _XML_FLAGS:
+            lines.append(f"          <{key}>{_b(flags.get(key, False))}</{key}>")
         lines.append("        </flags>")
-        for key in ("uuid", "caller_id_name", "caller_id_number", "join_time", "energy",
-                    "volume_in", "volume_out", "output-volume"):
-            lines.append(f"        <{key}>{member[key]}</{key}>")
+        for key in ("uuid", "caller_id_name", "caller_id_number", "join_time", "last_talking",
+                    "energy", "volume_in", "volume_out", "output-volume"):
+            value = "N/A" if key == "last_talking" else member[key]
+            lines.append(f"        <{key}>{value}</{key}>")
         lines.append("      </member>")
     lines += ["    </members>", "  </conference>", "</conferences>", ""]
     return "\n".join(lines)

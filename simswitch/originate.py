@@ -269,6 +269,7 @@ class Dialer:
             if outcome in ("USER_NOT_REGISTERED", "UNALLOCATED_NUMBER"):
                 clock.sleep(0.05)
                 self._fail(chan, outcome)
+            chan.profile["Network-Addr"] = self.switch.bus.ipv4  # the far end's address
             chan.ring(early_media=early)
             if outcome == "NO_ANSWER" or ring >= timeout:
                 clock.sleep(timeout)

@@ -16,7 +16,7 @@ from gevent.server import StreamServer
 from simswitch import wire
 from simswitch.apis import Apis
 from simswitch.apps import Message, execute, serve_messages
-from simswitch.channel import Channel, HangupSignal
+from simswitch.channel import WAKE, Channel, HangupSignal
 from simswitch.conference import Conferences
 from simswitch.events import Clock, EventBus
 from simswitch.inbound import InboundGenerator
@@ -136,6 +136,8 @@ class Switch:
                 msg = chan.messages.get()
                 if msg is None:
                     break
+                if msg is WAKE:
+                    continue
                 if not parked:
                     parked = True
                     chan.emit("CHANNEL_PARK")

@@ -115,14 +115,20 @@ def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
            final_wait: float = 8.0, hold: dict[int, Any] | None = None) -> list[Frame]:
     """Send the transcript's commands with real pacing; return the frames received.
 
-    `hold` maps a command index to a gevent Event to wait for before sending it (used when
-    the real client waited for something happening on another connection).
+    `hold` maps a command index to a gevent Event (or a predicate over the frames received
+    so far) to wait for before sending it: used where the real run's order came from
+    something outside this connection or from FreeSWITCH's thread timing.
     """
     real_uuids = first_uuids(transcript.frames)
     for index, (seen_before, data) in enumerate(transcript.sends):
         conn.wait_frames(seen_before, timeout)
-        if hold and index in hold:
-            hold[index].wait(timeout=30)
+        condition = (hold or {}).get(index)
+        if callable(condition):
+            with gevent.Timeout(timeout, False):
+                while not condition(conn.frames):
+                    gevent.sleep(0.005)
+        elif condition is not None:
+            condition.wait(timeout=30)
         ours = first_uuids(conn.frames)
         for position, real in enumerate(real_uuids):
             if position < len(ours):
