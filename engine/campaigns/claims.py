@@ -86,11 +86,28 @@ def claim_batch(campaign: Campaign | int, n: int, *, owner: str, now: dt.datetim
     return claimed
 
 
-def start_attempt(contact: Contact, phone: str, *, caller_id: str, now: dt.datetime | None = None,
-                  node: str = "", agent_id: int | None = None) -> Attempt:
-    """Write the Attempt row (with a fresh origination_uuid) and mark the contact dialing.
+def claim_contact(contact_id: int, *, owner: str, now: dt.datetime | None = None,
+                  lease_seconds: int = LEASE_SECONDS) -> Contact | None:
+    """Claim one given contact (click-to-dial, preview of a chosen record); None if it is taken.
 
-    Call this BEFORE sending originate, and use ``attempt.origination_uuid`` in it.
+    Unlike :func:`claim_batch` the contact need not be due yet: an agent asked for it.
+    """
+    now = now or utcnow()
+    token = f"{owner}:{uuid.uuid4().hex[:12]}"
+    free = Contact.status.in_(CLAIMABLE) | ((Contact.status == "claimed") & (Contact.lease_until < now))
+    with _write_lock():
+        updated = (Contact.update(status="claimed", lease_owner=token,
+                                  lease_until=now + dt.timedelta(seconds=lease_seconds))
+                   .where((pk(Contact) == contact_id) & free).execute())
+    return Contact.get_by_id(contact_id) if updated else None
+
+
+def start_attempt(contact: Contact, phone: str, *, caller_id: str, now: dt.datetime | None = None,
+                  node: str = "", agent_id: int | None = None, origination_uuid: str = "") -> Attempt:
+    """Write the Attempt row and mark the contact dialing.
+
+    Call this BEFORE sending originate, and use ``attempt.origination_uuid`` in it (a fresh
+    uuid4 unless the caller chose one already, e.g. to reserve an agent under it).
     Raises LostClaim when the contact is not (any more) claimed by this lease.
     """
     now = now or utcnow()
@@ -101,7 +118,7 @@ def start_attempt(contact: Contact, phone: str, *, caller_id: str, now: dt.datet
         if updated != 1:
             raise LostClaim(f"contact {contact.id} is no longer claimed by {contact.lease_owner}")
         attempt = Attempt.create(contact=contact.id, campaign=contact.__data__.get("campaign"), phone=phone,
-                                 origination_uuid=str(uuid.uuid4()), caller_id=caller_id, node=node,
+                                 origination_uuid=origination_uuid or str(uuid.uuid4()), caller_id=caller_id, node=node,
                                  agent=agent_id, created_at=now)
     contact.status, contact.attempts = "dialing", contact.attempts + 1
     return attempt

@@ -1,0 +1,361 @@
+"""The dialer of one running campaign: pace, claim, check, write the attempt, originate.
+
+:class:`CampaignDialer` is driven from outside: :class:`engine.campaigns.group.DialerGroup`
+calls :meth:`tick` about once a second with the agents this campaign may use (after
+higher-priority campaigns took theirs) and forwards call events to :meth:`on_ringing`,
+:meth:`on_answer`, :meth:`on_amd` and :meth:`on_hangup`. Time is always an argument.
+
+Per launched call: :func:`engine.campaigns.compliance.check` (refusals hand the claim back
+with the reason), a caller ID that is always set, the Attempt row written with its
+``origination_uuid`` BEFORE ``originate``, and on hangup an outcome from the hangup cause.
+Connection orders: ``customer_first`` (find an agent when the customer answers),
+``simultaneous`` (reserve an agent as soon as the customer's line rings) and
+``agent_first`` (ring the agent, who is bridged out to the customer). An answered human
+with no agent within ``abandon_after`` (2 s) hears the campaign's message and is hung up:
+that attempt counts as abandoned. Preview/manual modes are in
+:class:`engine.campaigns.preview.PreviewDesk`, which launches through :meth:`launch`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid as uuid_module
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.campaigns.callbacks import complete_callbacks
+from engine.campaigns.callerid import CallerIdPicker, NoCallerId
+from engine.campaigns.claims import LostClaim, claim_batch, finish_attempt, release, start_attempt
+from engine.campaigns.compliance import Verdict, check
+from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
+from engine.campaigns.ports import AgentPool, Originator
+from engine.campaigns.windows import to_utc_aware
+from engine.logs import log_context
+from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, make_pacer
+from engine.store import Attempt, Campaign, Contact
+
+log = logging.getLogger(__name__)
+
+AUTO_MODES = ("progressive", "power", "predictive")
+ABANDON_AFTER_SECONDS = 2.0
+AMD_TIMEOUT_SECONDS = 5.0
+
+
+def seconds(now: dt.datetime) -> float:
+    """A naive-UTC datetime as epoch seconds (the pacer's clock)."""
+    return to_utc_aware(now).timestamp()
+
+
+def pacer_for(campaign: Campaign) -> Pacer | None:
+    """The campaign's pacer by dial mode (None for modes the agent drives)."""
+    if campaign.dial_mode == "power":
+        return make_pacer("power", ratio=float(campaign.power_ratio))
+    if campaign.dial_mode == "predictive":
+        return make_pacer("predictive", abandon_target=float(campaign.abandon_target))
+    if campaign.dial_mode == "progressive":
+        return make_pacer("progressive")
+    return None
+
+
+@dataclass
+class LiveCall:
+    """One customer call of the campaign from originate to hangup."""
+
+    uuid: str
+    attempt: Attempt
+    contact_id: int
+    phone: str
+    launched_at: dt.datetime
+    ringing_at: dt.datetime | None = None
+    answered_at: dt.datetime | None = None
+    human_at: dt.datetime | None = None  # answered and AMD (if any) says human
+    amd_result: str = ""
+    agent_id: int | None = None  # reserved or connected agent
+    connected_at: dt.datetime | None = None
+    abandoned: bool = False
+    agent_leg: str = ""  # agent_first: the agent's leg uuid
+
+    @property
+    def waiting(self) -> bool:
+        return self.human_at is not None and self.connected_at is None and not self.abandoned
+
+
+class CampaignDialer:
+    """Dials one campaign; see the module docstring."""
+
+    def __init__(self, campaign: Campaign, originator: Originator, agents: AgentPool, *, owner: str = "engine",
+                 agent_ids: frozenset[int] | None = None, dial_string: Callable[[str], str] | None = None,
+                 pacer: Pacer | None = None, abandon_after: float = ABANDON_AFTER_SECONDS) -> None:
+        self.campaign = campaign
+        self.originator = originator
+        self.agents = agents
+        self.owner = owner
+        self.agent_ids = agent_ids
+        self.pacer = pacer if pacer is not None else pacer_for(campaign)
+        self.abandon_after = abandon_after
+        self.callers = CallerIdPicker(campaign)
+        self.live: dict[str, LiveCall] = {}
+        self._agent_legs: dict[str, str] = {}
+        self._dial_string = dial_string or self._trunk_dial_string
+        self._rates: tuple[float, AbandonRates] | None = None
+
+    # ----- pacing -----------------------------------------------------------------------
+    def _trunk_dial_string(self, number: str) -> str:
+        trunk = self.campaign.trunk
+        if trunk is None:
+            return f"sofia/gateway/default/{number}"
+        return f"sofia/gateway/{trunk.gateway}/{trunk.prefix}{number}"
+
+    def rates(self, now: dt.datetime) -> AbandonRates:
+        """Abandon rates from the Attempt rows, re-read at most every 30 s."""
+        stamp = seconds(now)
+        if self._rates is None or stamp - self._rates[0] >= 30:
+            self._rates = (stamp, abandon_rates(self.campaign, now))
+        return self._rates[1]
+
+    def snapshot(self, now: dt.datetime, free_agents: list[int]) -> PacingSnapshot:
+        """The pacer's view: agents this campaign may use now and its own live calls."""
+        stamp = seconds(now)
+        counts = self.agents.counts(self.agent_ids, stamp)
+        ringing = [stamp - seconds(c.launched_at) for c in self.live.values() if c.answered_at is None]
+        waiting = sum(1 for c in self.live.values() if c.waiting or (c.answered_at and c.human_at is None))
+        rates = self.rates(now)
+        ready = len(free_agents)
+        logged_in = max(counts.logged_in, ready + len(counts.in_call_seconds) + len(counts.wrap_up_seconds))
+        return PacingSnapshot(
+            now=stamp, agents_ready=ready, agents_logged_in=logged_in,
+            agents_in_call=np.asarray(counts.in_call_seconds, dtype=np.float64),
+            agents_wrap_up=np.asarray(counts.wrap_up_seconds, dtype=np.float64),
+            calls_ringing=np.asarray(ringing, dtype=np.float64), calls_waiting=waiting,
+            calls_in_progress=len(self.live), answered_today=rates.answered_today,
+            abandoned_today=rates.abandoned_today, answered_30d=rates.answered_30d,
+            abandoned_30d=rates.abandoned_30d, max_lines=self.campaign.max_lines or None,
+            ring_timeout=float(self.campaign.ring_timeout_seconds), abandon_target=float(self.campaign.abandon_target))
+
+    def agents_spoken_for(self) -> int:
+        """Agents this campaign's live calls will need (the group keeps them from others)."""
+        ratio = float(self.campaign.power_ratio) if self.campaign.dial_mode == "power" else 1.0
+        pending = sum(1 for c in self.live.values() if c.connected_at is None and c.agent_id is None)
+        return int(-(-pending // max(ratio, 1.0)))
+
+    def tick(self, now: dt.datetime, free_agents: list[int], interval: float = 1.0) -> int:
+        """Serve waiting answered calls, then launch what the pacer asks; return calls launched."""
+        self.serve_waiting(now)
+        if self.campaign.status != "running" or self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
+            return 0
+        free = [a for a in free_agents if a not in {c.agent_id for c in self.live.values()}]
+        wanted = self.pacer.decide(self.snapshot(now, free))
+        wanted = min(wanted, max(1, int(float(self.campaign.calls_per_second) * interval)))
+        if wanted <= 0:
+            return 0
+        launched = 0
+        pool = list(free)
+        for contact in claim_batch(self.campaign, wanted, owner=self.owner, now=now):
+            agent_id = None
+            if self.campaign.connect_order == "agent_first":
+                agent_id = pool.pop(0) if pool else None
+                if agent_id is None:
+                    release(contact, status="retry", retry_at=None)
+                    continue
+            if self.launch(contact, now, agent_id=agent_id) is not None:
+                launched += 1
+        return launched
+
+    # ----- one call ---------------------------------------------------------------------
+    def launch(self, contact: Contact, now: dt.datetime, *, agent_id: int | None = None,
+               phone: str = "") -> LiveCall | None:
+        """Check compliance, write the attempt, originate. ``contact`` must be claimed.
+
+        With ``agent_id`` the agent is reserved for this call first (agent_first, preview,
+        click-to-dial). Returns None when the call was not placed (the claim is handed back).
+        """
+        phones = contact.phones
+        phone = phone or phones[contact.attempts % len(phones)]
+        with log_context(campaign_id=self.campaign.id):
+            verdict = check(contact, phone, self.campaign, now)
+            if not verdict.allowed:
+                self._refused(contact, verdict, now)
+                return None
+            try:
+                caller_id = self.callers.pick(phone)
+            except NoCallerId as exc:
+                log.error("no caller ID, not dialing contact_id=%s: %s", contact.id, exc)
+                release(contact, status="retry", retry_at=now + dt.timedelta(minutes=15))
+                return None
+            call_uuid = str(uuid_module.uuid4())
+            if agent_id is not None and not self.agents.reserve(agent_id, call_uuid, self.campaign.id):
+                release(contact, status="retry", retry_at=None)
+                return None
+            try:
+                attempt = start_attempt(contact, phone, caller_id=caller_id, now=now, node=self.owner,
+                                        agent_id=agent_id, origination_uuid=call_uuid)
+            except LostClaim:
+                log.warning("claim lost before dialing contact_id=%s", contact.id)
+                if agent_id is not None:
+                    self.agents.release(agent_id)
+                return None
+            live = LiveCall(call_uuid, attempt, contact.id, phone, now)
+            live.agent_id = agent_id
+            self.live[call_uuid] = live
+            try:
+                self._originate(live, caller_id, contact)
+            except Exception as exc:  # the switch refused: the attempt ends here, logged with its cause
+                log.error("originate failed call_uuid=%s contact_id=%s: %s", call_uuid, contact.id, exc)
+                self.on_hangup(call_uuid, "DESTINATION_OUT_OF_ORDER", now)
+                return None
+            return live
+
+    def _originate(self, live: LiveCall, caller_id: str, contact: Contact) -> None:
+        campaign = self.campaign
+        variables: dict[str, object] = {
+            "origination_caller_id_number": caller_id, "fscc_role": "customer", "fscc_campaign_id": campaign.id,
+            "fscc_attempt_id": live.attempt.id, "fscc_contact_id": contact.id,
+            "originate_timeout": int(campaign.ring_timeout_seconds), "ignore_early_media": True,
+        }
+        if campaign.amd_enabled:
+            variables["execute_on_answer"] = "amd"
+        customer = self._dial_string(live.phone)
+        if campaign.connect_order == "agent_first" and live.agent_id is not None:
+            live.agent_leg = str(uuid_module.uuid4())
+            self._agent_legs[live.agent_leg] = live.uuid
+            inner = ",".join(f"{k}={v}" for k, v in {**variables, "origination_uuid": live.uuid}.items()
+                             if k != "execute_on_answer")
+            self.originator.originate(
+                self.agents.dial_string(live.agent_id), origination_uuid=live.agent_leg,
+                variables={"fscc_role": "agent", "fscc_agent_id": live.agent_id, "fscc_parent": live.uuid,
+                           "origination_caller_id_number": caller_id},
+                app=f"&bridge({{{inner}}}{customer})")
+        else:
+            self.originator.originate(customer, origination_uuid=live.uuid, variables=variables, app="&park()")
+
+    def _refused(self, contact: Contact, verdict: Verdict, now: dt.datetime) -> None:
+        log.info("compliance refused contact_id=%s reason=%s", contact.id, verdict.reason)
+        if verdict.reason.startswith("dnc"):
+            release(contact, status="dnc", outcome="dnc_blocked")
+        elif verdict.reason.startswith("attempt limit"):
+            release(contact, status="failed")
+        else:
+            retry_at = verdict.retry_at or now + dt.timedelta(hours=1)
+            release(contact, status="retry", retry_at=retry_at, outcome="window_blocked")
+
+    # ----- call events ------------------------------------------------------------------
+    def owns(self, call_uuid: str) -> bool:
+        return call_uuid in self.live or call_uuid in self._agent_legs
+
+    def on_ringing(self, call_uuid: str, now: dt.datetime) -> None:
+        """The customer's line rings; in simultaneous order the agent search starts now."""
+        call = self.live.get(call_uuid)
+        if call is None or call.ringing_at is not None:
+            return
+        call.ringing_at = now
+        if self.campaign.connect_order == "simultaneous" and call.agent_id is None:
+            for agent_id in self.agents.ready(self.agent_ids):
+                if self.agents.reserve(agent_id, call_uuid, self.campaign.id):
+                    call.agent_id = agent_id
+                    break
+
+    def on_answer(self, call_uuid: str, now: dt.datetime) -> None:
+        """Answered: with AMD wait for its verdict, else the customer is a human now."""
+        call = self.live.get(call_uuid)
+        if call is None or call.answered_at is not None:
+            return
+        call.answered_at = now
+        if self.campaign.connect_order == "agent_first" and call.agent_id is not None:
+            call.human_at = call.connected_at = now  # already bridged to the agent
+            return
+        if not self.campaign.amd_enabled:
+            self._human(call, now)
+
+    def on_amd(self, call_uuid: str, result: str, now: dt.datetime) -> None:
+        """AMD verdict (HUMAN / MACHINE / NOTSURE) with the campaign's action for machines."""
+        call = self.live.get(call_uuid)
+        if call is None or call.human_at is not None:
+            return
+        call.amd_result = result.lower()
+        if call.amd_result != "machine" or self.campaign.amd_action == "agent":
+            self._human(call, now)
+            return
+        self._give_back_agent(call)
+        if self.campaign.amd_action == "message" and self._machine_message():
+            self.originator.play_and_hangup(call_uuid, self._machine_message())
+        else:
+            self.originator.hangup(call_uuid, "NORMAL_CLEARING")
+
+    def _machine_message(self) -> str:
+        return str((self.campaign.settings or {}).get("machine_message") or self.campaign.no_agent_message or "")
+
+    def _human(self, call: LiveCall, now: dt.datetime) -> None:
+        call.human_at = now
+        self._connect(call, now)
+
+    def _connect(self, call: LiveCall, now: dt.datetime) -> bool:
+        if call.agent_id is None:
+            for agent_id in self.agents.ready(self.agent_ids):
+                if self.agents.reserve(agent_id, call.uuid, self.campaign.id):
+                    call.agent_id = agent_id
+                    break
+        if call.agent_id is None:
+            return False
+        call.connected_at = now
+        self.originator.connect(call.uuid, call.agent_id)
+        return True
+
+    def serve_waiting(self, now: dt.datetime) -> None:
+        """Connect waiting humans to agents; past ``abandon_after`` play the message and hang up.
+
+        Also treats an answer with no AMD verdict after 5 s as a human.
+        """
+        for call in sorted(self.live.values(), key=lambda c: c.answered_at or now):
+            if call.answered_at is not None and call.human_at is None and \
+                    (now - call.answered_at).total_seconds() >= AMD_TIMEOUT_SECONDS:
+                call.amd_result = call.amd_result or "notsure"
+                self._human(call, now)
+            if not call.waiting or self._connect(call, now):
+                continue
+            if (now - (call.human_at or now)).total_seconds() >= self.abandon_after:
+                call.abandoned = True
+                log.info("abandoned: no agent within %.0f s call_uuid=%s", self.abandon_after, call.uuid)
+                if self.campaign.no_agent_action == "message" and self.campaign.no_agent_message:
+                    self.originator.play_and_hangup(call.uuid, self.campaign.no_agent_message)
+                else:
+                    self.originator.hangup(call.uuid, "NORMAL_CLEARING")
+
+    def _give_back_agent(self, call: LiveCall) -> None:
+        if call.agent_id is not None and call.connected_at is None:
+            self.agents.release(call.agent_id)
+            call.agent_id = None
+
+    def on_hangup(self, call_uuid: str, cause: str, now: dt.datetime) -> str:
+        """The call ended: classify, record the outcome, schedule the contact, teach the pacer."""
+        customer_uuid = self._agent_legs.pop(call_uuid, None)
+        if customer_uuid is not None:  # agent_first: the agent leg ended
+            call = self.live.get(customer_uuid)
+            if call is None or call.ringing_at is not None or call.answered_at is not None:
+                return ""  # the customer's own hangup settles it
+            # The customer was never dialed: not the callee's no-answer, our agent's.
+            call_uuid, cause = customer_uuid, f"AGENT_{cause or 'NO_ANSWER'}"
+        call = self.live.pop(call_uuid, None)
+        if call is None:
+            return ""
+        self._agent_legs.pop(call.agent_leg, None)
+        self._give_back_agent(call)
+        ring_seconds = ((call.answered_at or now) - call.launched_at).total_seconds()
+        outcome = classify(cause, answered=call.answered_at is not None, amd_result=call.amd_result,
+                           abandoned=call.abandoned, ring_seconds=ring_seconds,
+                           ring_timeout=float(self.campaign.ring_timeout_seconds))
+        finish_attempt(call.attempt, outcome, campaign=self.campaign, now=now, hangup_cause=cause,
+                       amd_result=call.amd_result, answered_at=call.answered_at, connected_at=call.connected_at,
+                       abandoned=call.abandoned, agent_id=call.agent_id if call.connected_at else None)
+        complete_callbacks(call.contact_id)
+        self._rates = None
+        if self.pacer is not None:
+            talk = (now - call.connected_at).total_seconds() if call.connected_at else None
+            human = call.answered_at is not None and outcome != "machine"
+            self.pacer.observe(CallOutcome(at=seconds(now), answered=human, ring_seconds=max(0.0, ring_seconds),
+                                           talk_seconds=talk, abandoned=call.abandoned and human,
+                                           machine=outcome == "machine"))
+        log.info("attempt ended call_uuid=%s contact_id=%s outcome=%s cause=%s", call_uuid, call.contact_id,
+                 outcome, cause)
+        return outcome

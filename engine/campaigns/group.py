@@ -1,0 +1,127 @@
+"""All running campaigns of one engine process, sharing agents by campaign priority.
+
+Each tick the campaigns are served in priority order (1 first, urgent before normal at
+the same number): a campaign sees the ready agents it may use minus those already spoken
+for by higher-priority campaigns' live calls, so a lower-priority campaign only dials for
+agents the higher ones leave idle. Call events are routed to the dialer owning the call.
+
+In the engine: ``group = DialerGroup(originator, agents, owner="engine-1")``,
+``group.add(campaign)`` for each running campaign, ``group.start(clock_now)`` spawns the
+gevent loop (``tick`` every ``interval`` seconds), and the call listener forwards events
+with ``group.on_event(call_uuid, name, now, cause=..., amd_result=...)``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import gevent
+import peewee
+
+from engine.campaigns.dialer import CampaignDialer
+from engine.campaigns.ports import AgentPool, Originator
+from engine.campaigns.preview import PreviewDesk
+from engine.campaigns.sql import rows
+from engine.store import Agent, Campaign, CampaignAgent
+
+log = logging.getLogger(__name__)
+
+RINGING_EVENTS = ("CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA")
+
+
+def campaign_agent_ids(campaign: Campaign) -> frozenset[int] | None:
+    """Agents a campaign may use: its chosen agents plus its team's; None means any agent."""
+    chosen = {a for (a,) in rows(CampaignAgent.select(CampaignAgent.agent).where(CampaignAgent.campaign == campaign))}
+    team_id = campaign.__data__.get("team")
+    if team_id:
+        chosen |= {a for (a,) in rows(Agent.select(Agent.id).where((Agent.team == team_id)
+                                                                   & (Agent.active == True)))}  # noqa: E712
+    if not chosen and not team_id:
+        return None
+    return frozenset(chosen)
+
+
+class DialerGroup:
+    """The campaign dialers of this process; see the module docstring."""
+
+    def __init__(self, originator: Originator, agents: AgentPool, *, owner: str = "engine",
+                 dial_string: Callable[[str], str] | None = None) -> None:
+        self.originator = originator
+        self.agents = agents
+        self.owner = owner
+        self.dial_string = dial_string
+        self.dialers: dict[int, CampaignDialer] = {}
+        self.desks: dict[int, PreviewDesk] = {}
+        self._loop: gevent.Greenlet | None = None
+
+    def add(self, campaign: Campaign) -> CampaignDialer:
+        """Start dialing ``campaign`` (idempotent; the row is re-read on :meth:`refresh`)."""
+        dialer = self.dialers.get(campaign.id)
+        if dialer is None:
+            dialer = CampaignDialer(campaign, self.originator, self.agents, owner=self.owner,
+                                    agent_ids=campaign_agent_ids(campaign), dial_string=self.dial_string)
+            self.dialers[campaign.id] = dialer
+            self.desks[campaign.id] = PreviewDesk(dialer)
+        return dialer
+
+    def remove(self, campaign_id: int) -> None:
+        """Stop launching for a campaign; its live calls still finish through :meth:`on_event`."""
+        dialer = self.dialers.get(campaign_id)
+        if dialer is not None:
+            dialer.campaign.status = "paused"
+
+    def refresh(self) -> None:
+        """Re-read each campaign row (status, priority, settings may change while running)."""
+        for dialer in self.dialers.values():
+            fresh = Campaign.get_or_none(Campaign.id == dialer.campaign.id)
+            if fresh is not None:
+                dialer.campaign.__data__.update(fresh.__data__)
+                dialer.agent_ids = campaign_agent_ids(fresh)
+                dialer.callers.reload()
+
+    def by_priority(self) -> list[CampaignDialer]:
+        return sorted(self.dialers.values(), key=lambda d: (d.campaign.priority, not d.campaign.urgent, d.campaign.id))
+
+    def tick(self, now: dt.datetime, interval: float = 1.0) -> int:
+        """One pacing round over every campaign, highest priority first; returns calls launched."""
+        spoken_for: set[int] = set()
+        launched = 0
+        for dialer in self.by_priority():
+            try:
+                free = [a for a in self.agents.ready(dialer.agent_ids) if a not in spoken_for]
+                launched += dialer.tick(now, free, interval)
+                self.desks[dialer.campaign.id].tick(now)
+                spoken_for.update(free[:dialer.agents_spoken_for()])
+            except (peewee.DatabaseError, gevent.Timeout) as exc:  # one campaign's failure must not stop the others
+                log.error("dialer tick failed campaign_id=%s: %s", dialer.campaign.id, exc)
+        return launched
+
+    def on_event(self, call_uuid: str, name: str, now: dt.datetime, *, cause: str = "", amd_result: str = "") -> None:
+        """Route one channel event to the dialer whose call it is."""
+        for dialer in self.dialers.values():
+            if not dialer.owns(call_uuid):
+                continue
+            if name in RINGING_EVENTS:
+                dialer.on_ringing(call_uuid, now)
+            elif name == "CHANNEL_ANSWER":
+                dialer.on_answer(call_uuid, now)
+            elif name == "AMD" and amd_result:
+                dialer.on_amd(call_uuid, amd_result, now)
+            elif name == "CHANNEL_HANGUP":
+                dialer.on_hangup(call_uuid, cause, now)
+            return
+
+    def start(self, now: Callable[[], dt.datetime], interval: float = 1.0) -> gevent.Greenlet:
+        """Run :meth:`tick` every ``interval`` seconds in a greenlet until :meth:`stop`."""
+        def loop() -> None:
+            while True:
+                self.tick(now(), interval)
+                gevent.sleep(interval)
+        self._loop = gevent.spawn(loop)
+        return self._loop
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.kill(block=True, timeout=5)
+            self._loop = None
