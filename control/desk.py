@@ -9,6 +9,7 @@ from flask_login import current_user
 from control.access import roles
 from control.api.desk import BREAK_REASONS, TRANSFER_KINDS, agent_state_of
 from control.desk_service import CALLBACK_HELP, own_callbacks
+from control.engine_link import call_info
 from control.live import stream
 from engine.api import DomainEvent
 from engine.store import Agent
@@ -39,13 +40,21 @@ def events() -> Any:
         return "no agent profile", 409
     agent_id = agent.id
 
+    def with_call(state: dict[str, Any]) -> dict[str, Any]:
+        # A ringing or connected agent gets the call's numbers and contact for the screen pop.
+        if state.get("call_uuid"):
+            return {**state, "call": call_info(str(state["call_uuid"]))}
+        return state
+
     def snapshot() -> dict[str, Any]:
-        return agent_state_of(Agent.get_by_id(agent_id))
+        return with_call(agent_state_of(Agent.get_by_id(agent_id)))
 
     def want(event: DomainEvent) -> dict[str, Any] | None:
         if event.data.get("agent_id") != agent_id:
             return None
-        if event.kind.startswith(("agent.", "call.", "preview.")):
+        if event.kind == "agent.state":
+            return with_call(dict(event.data))
+        if event.kind.startswith(("call.", "preview.")):
             return dict(event.data)
         return None
 

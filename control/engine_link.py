@@ -14,7 +14,7 @@ import peewee
 from flask import current_app
 
 from engine.api import EngineAPI, EngineError
-from engine.store import Agent, AgentStateInterval, Campaign, Contact
+from engine.store import Agent, AgentStateInterval, Attempt, Campaign, Contact
 
 NOT_RUNNING = "the engine is not running: start it with `fscc run` (or `fscc engine`) and try again"
 
@@ -41,6 +41,24 @@ def agent_states() -> dict[int, dict[str, Any]]:
         items = agents.values() if isinstance(agents, dict) else agents
         return {int(a["agent_id"]): dict(a) for a in items if "agent_id" in a}
     return stored_agent_states()
+
+
+def call_info(call_uuid: str) -> dict[str, Any]:
+    """What the desk needs to pop a call: its numbers, and contact/campaign for campaign calls."""
+    info: dict[str, Any] = {"call_uuid": call_uuid}
+    if not call_uuid:
+        return info
+    attempt = Attempt.get_or_none(Attempt.origination_uuid == call_uuid)
+    if attempt is not None:
+        info.update(contact_id=attempt.contact_id, campaign_id=attempt.campaign_id, number=attempt.phone)
+    found = maybe_engine()
+    if found is not None:
+        for call in found.snapshot().get("calls", []):
+            if call.get("uuid") == call_uuid:
+                info.update(caller_number=call.get("caller") or "", destination=call.get("destination") or "",
+                            queue=call.get("queue") or "", answered=bool(call.get("answered")))
+                break
+    return info
 
 
 def stored_agent_states() -> dict[int, dict[str, Any]]:

@@ -14,13 +14,19 @@ from control.engine_link import agent_states, campaign_progress, maybe_engine
 from engine.store import Agent, Campaign, Queue, QueueMember, User
 
 
-def _engine_queues() -> dict[int, dict[str, Any]]:
+def _engine_queues() -> dict[str, dict[str, Any]]:
+    """Live queue stats by queue name, each with its calls not yet answered."""
     engine = maybe_engine()
     if engine is None:
         return {}
-    queues = engine.snapshot().get("queues", [])
-    items = queues.values() if isinstance(queues, dict) else queues
-    return {int(q["queue_id"]): dict(q) for q in items if "queue_id" in q}
+    snapshot = engine.snapshot()
+    queues = {str(q["name"]): {**q, "calls": []} for q in snapshot.get("queues", []) if "name" in q}
+    for call in snapshot.get("calls", []):
+        queue = queues.get(str(call.get("queue") or ""))
+        if queue is not None and call.get("role") == "customer" and not call.get("bridged_to"):
+            queue["calls"].append({"call_uuid": call.get("uuid"), "caller_number": call.get("caller"),
+                                   "state": call.get("state"), "agent_id": call.get("agent_id")})
+    return queues
 
 
 def visible_agent_ids(user: User) -> set[int]:
@@ -41,12 +47,13 @@ def wallboard(user: User) -> dict[str, Any]:
     queues = []
     for queue in scoped(Queue.select(), Queue.team, user).order_by(Queue.name):
         members = [m.agent_id for m in QueueMember.select(QueueMember.agent).where(QueueMember.queue == queue)]
-        stats = live.get(queue.id, {})
+        stats = live.get(queue.name, {})
         queues.append({"id": queue.id, "name": queue.name, "strategy": queue.strategy,
                        "members": len(members),
                        "available": sum(1 for m in members if states.get(m, {}).get("state") == "available"),
-                       "waiting": int(stats.get("waiting", len(stats.get("calls", [])))),
-                       "longest_wait": stats.get("longest_wait", 0), "calls": stats.get("calls", [])})
+                       "waiting": int(stats.get("waiting", 0)),
+                       "answered": stats.get("answered", 0), "abandoned": stats.get("abandoned", 0),
+                       "service_level": stats.get("service_level"), "calls": stats.get("calls", [])})
     campaigns = []
     for campaign in scoped(Campaign.select(), Campaign.team, user).where(Campaign.status != "completed").order_by(Campaign.priority, Campaign.name):
         campaigns.append({"id": campaign.id, "name": campaign.name, "status": campaign.status,
@@ -56,5 +63,5 @@ def wallboard(user: User) -> dict[str, Any]:
 
 def queue_calls(queue: Queue) -> list[dict[str, Any]]:
     """Calls waiting in (or being offered from) one queue, oldest first."""
-    calls: list[dict[str, Any]] = _engine_queues().get(queue.id, {}).get("calls", [])
-    return sorted(calls, key=lambda c: c.get("waiting_since") or c.get("entered_at") or 0)
+    calls: list[dict[str, Any]] = _engine_queues().get(queue.name, {}).get("calls", [])
+    return calls

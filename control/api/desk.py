@@ -18,6 +18,7 @@ from control.auth import audit
 from control.desk_service import find_contact, own_callbacks, save_disposition, screen_pop
 from control.engine_link import engine, maybe_engine, stored_agent_states
 from control.forms import FieldError
+from engine.api import EngineError
 from engine.store import Agent
 
 DESK_ROLES = ("agent",)
@@ -144,13 +145,38 @@ def desk_transfer() -> Any:
     return ok({"state": agent_state_of(agent)})
 
 
-@bp.route("/desk/<any(consult, three_way):action>", methods=["POST"])
-def desk_consult(action: str) -> Any:
-    """Consult a target while the customer holds, or join all three (``three_way``)."""
+@bp.route("/desk/consult", methods=["POST"])
+def desk_consult() -> Any:
+    """Attended transfer, step one: talk to an agent or a number while the caller holds."""
     agent = my_agent()
-    target = _text(body(), "target", max_length=64)
-    engine().transfer(agent.id, action, target, attended=True)
+    data = body()
+    kind = _text(data, "kind", required=False, max_length=16) or "agent"
+    if kind not in ("agent", "number"):
+        raise FieldError("kind", "must be agent or number")
+    engine().transfer(agent.id, kind, _text(data, "target", max_length=64), attended=True)
     return ok({"state": agent_state_of(agent)})
+
+
+@bp.route("/desk/transfer/<any(complete, cancel):step>", methods=["POST"])
+def desk_transfer_step(step: str) -> Any:
+    """Attended transfer, step two: hand the caller over, or go back to the caller."""
+    agent = my_agent()
+    command = getattr(engine(), f"{step}_transfer", None)
+    if command is None:
+        raise EngineError(f"this engine cannot {step} a transfer", status=501)
+    command(agent.id)
+    return ok({"state": agent_state_of(agent)})
+
+
+@bp.route("/desk/three_way", methods=["POST"])
+def desk_three_way() -> Any:
+    """Join the caller, the agent and a third number in one conference."""
+    agent = my_agent()
+    number = _text(body(), "target", max_length=32)
+    command = getattr(engine(), "three_way", None)
+    if command is None:
+        raise EngineError("this engine cannot make three-way calls", status=501)
+    return ok({"call_uuid": command(agent.id, number), "state": agent_state_of(agent)})
 
 
 @bp.route("/desk/wrap-up", methods=["POST"])

@@ -5,7 +5,7 @@
   const api = desk.dataset.api;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
-  let current = {contact: null, previewTimer: null};
+  let current = {contact: null, previewTimer: null, callUuid: null};
 
   function showError(message) { $("desk-error").textContent = message || ""; }
 
@@ -33,7 +33,18 @@
     el.textContent = state.state || "logged_out";
     el.className = "badge state-" + (state.state || "logged_out");
     $("agent-reason").textContent = state.reason || "";
-    if (state.call_uuid === "" && state.state !== "in_call" && state.state !== "ringing") $("call-state").textContent = "no call";
+    const onCallStates = ["reserved", "ringing", "in_call"];
+    if (state.call && onCallStates.indexOf(state.state) >= 0) {
+      $("call-state").textContent = state.state.replace("_", " ");
+      const number = state.call.caller_number || state.call.number || state.call.destination || "";
+      if (number) $("call-number").textContent = number;
+      if (current.callUuid !== state.call.call_uuid) {
+        current.callUuid = state.call.call_uuid;
+        pop({contact_id: state.call.contact_id || "", number: state.call.caller_number || state.call.number || ""});
+      }
+    } else if (!state.call_uuid) {
+      $("call-state").textContent = state.state === "wrap_up" ? "wrap-up" : "no call";
+    }
   }
 
   function formData(form) {

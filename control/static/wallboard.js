@@ -15,7 +15,7 @@
     data.queues.forEach(function (q) {
       const row = document.getElementById("queue-" + q.id);
       if (!row) return;
-      ["available", "waiting", "longest_wait"].forEach((f) => { row.querySelector('[data-field="' + f + '"]').textContent = q[f]; });
+      ["available", "waiting", "answered", "abandoned"].forEach((f) => { row.querySelector('[data-field="' + f + '"]').textContent = q[f]; });
       const list = row.querySelector("ul.calls");
       list.replaceChildren();
       (q.calls.length ? q.calls : [{caller_number: "no calls", state: ""}]).forEach(function (c) {

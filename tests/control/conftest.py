@@ -77,6 +77,16 @@ class FakeEngine:
     def transfer(self, agent_id: int, kind: str, target: str, attended: bool = False) -> None:
         self._do("transfer", agent_id, kind, target, attended)
 
+    def complete_transfer(self, agent_id: int) -> None:
+        self._do("complete_transfer", agent_id)
+
+    def cancel_transfer(self, agent_id: int) -> None:
+        self._do("cancel_transfer", agent_id)
+
+    def three_way(self, agent_id: int, number: str) -> str:
+        self._do("three_way", agent_id, number)
+        return "uuid-3"
+
     def pickup(self, agent_id: int, call_uuid: str) -> None:
         self._do("pickup", agent_id, call_uuid)
 

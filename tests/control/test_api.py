@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import time
 
+from control.import_jobs import JOBS
 from engine.store import ApiToken, AuditLog, Campaign, Contact, User
 
 
@@ -131,9 +133,6 @@ def test_import_over_the_api_reports_bad_rows(world, make_client):
         content_type="multipart/form-data")
     assert resp.status_code == 202, resp.get_json()
     job_id = resp.get_json()["id"]
-    from control.import_jobs import JOBS
-
-    import time
     deadline = time.monotonic() + 10
     while JOBS[job_id].state == "running" and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -1,0 +1,112 @@
+"""Agent desk: commands reach the engine, dispositions and callbacks, the live feed."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from control.engine_link import parse_callback_time
+from engine.api import EngineError
+from engine.store import Callback, Contact, Disposition, DispositionType, DncEntry
+
+
+def test_desk_commands_reach_the_engine_for_the_agents_own_profile(world, make_client, fake_engine):
+    client = make_client("agent1")
+    wrong = client.post("/api/v1/desk/login", json={"extension": "2001"})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["field"] == "extension"
+    assert client.post("/api/v1/desk/login", json={"extension": "1001"}).get_json()["state"]["state"] == "on_break"
+    assert client.post("/api/v1/desk/ready").get_json()["state"]["state"] == "available"
+    assert client.post("/api/v1/desk/break", json={"reason": "nap"}).get_json()["error"]["field"] == "reason"
+    client.post("/api/v1/desk/break", json={"reason": "lunch"})
+    client.post("/api/v1/desk/dial", json={"contact_id": world["contact_sales"]})
+    client.post("/api/v1/desk/transfer", json={"kind": "queue", "target": "support", "attended": False})
+    client.post("/api/v1/desk/consult", json={"target": "1002"})
+    assert client.post("/api/v1/desk/dtmf", json={"digits": "12x"}).status_code == 422
+    me = world["agent1"]
+    assert fake_engine.commands == [
+        ("login", me), ("ready", me), ("break", me, "lunch"),
+        ("dial", me, "+14155552671", world["campaign_sales"], world["contact_sales"]),
+        ("transfer", me, "queue", "support", False), ("transfer", me, "agent", "1002", True),
+    ]
+
+
+def test_engine_refusals_come_back_with_their_field(world, make_client, fake_engine):
+    client = make_client("agent1")
+    fake_engine.fail_with = EngineError("agent 1 has no call in progress", field="agent_id")
+    resp = client.post("/api/v1/desk/hangup")
+    assert resp.status_code == 409 and resp.get_json()["error"] == {"field": "agent_id", "message": "agent 1 has no call in progress"}
+
+
+def test_without_the_engine_actions_answer_503_and_pages_still_work(world, make_client):
+    client = make_client("agent1", engine=False)
+    resp = client.post("/api/v1/desk/ready")
+    assert resp.status_code == 503 and "not running" in resp.get_json()["error"]["message"]
+    page = client.get("/desk/")
+    assert page.status_code == 200 and "logged_out" in page.get_data(as_text=True)
+
+
+def test_screen_pop_has_fields_history_script_and_dispositions(world, make_client):
+    client = make_client("agent1")
+    pop = client.get(f"/api/v1/desk/pop?contact_id={world['contact_sales']}").get_json()
+    assert pop["contact"]["first_name"] == "sales-customer"
+    assert pop["script"] == "Hello sales-customer!"
+    assert [d["code"] for d in pop["dispositions"]] == ["unprocessed", "follow_up", "failed", "success"]
+    by_number = client.get("/api/v1/desk/pop?number=%2B14155552671").get_json()
+    assert by_number["contact"]["id"] == world["contact_sales"]
+
+
+def test_disposition_with_callback_and_dnc(world, make_client):
+    client = make_client("agent1")
+    saved = client.post("/api/v1/desk/disposition", json={
+        "contact_id": world["contact_sales"], "code": "follow_up", "notes": "call after lunch", "callback": "3h"})
+    assert saved.status_code == 201, saved.get_json()
+    body = saved.get_json()
+    assert body["contact_status"] == "callback" and body["callback"]
+    callback = Callback.get()
+    assert callback.agent_id == world["agent1"] and callback.reason == "call after lunch"
+    items = client.get("/api/v1/desk/callbacks").get_json()["items"]
+    assert [c["phone"] for c in items] == ["+14155552671"]
+    bad = client.post("/api/v1/desk/disposition", json={"contact_id": world["contact_sales"], "code": "success",
+                                                        "callback": "someday"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "callback"
+    DispositionType.create(campaign=world["campaign_sales"], code="dnc", label="Do not call", adds_to_dnc=True)
+    client.post("/api/v1/desk/disposition", json={"contact_id": world["contact_sales"], "code": "dnc"})
+    assert Contact.get_by_id(world["contact_sales"]).status == "dnc"
+    assert DncEntry.get().phone == "+14155552671"
+    assert [d.code for d in Disposition.select().order_by(Disposition.id)] == ["follow_up", "dnc"]
+
+
+@pytest.mark.parametrize("text, delta", [("3h", dt.timedelta(hours=3)), ("2d", dt.timedelta(days=2)),
+                                         ("45m", dt.timedelta(minutes=45))])
+def test_callback_picker_delays(text, delta):
+    now = dt.datetime(2026, 11, 27, 9, 0)
+    assert parse_callback_time(text, now) == now + delta
+
+
+def test_callback_picker_dates():
+    now = dt.datetime(2026, 11, 27, 9, 0)
+    assert parse_callback_time("2026-12-01 14:30", now) == dt.datetime(2026, 12, 1, 14, 30)
+    with pytest.raises(ValueError, match="in the past"):
+        parse_callback_time("2026-01-01", now)
+
+
+def test_desk_feed_follows_the_engine(world, make_client, fake_engine):
+    client = make_client("agent1")
+    received: list[str] = []
+
+    def read() -> None:
+        resp = client.get("/desk/events?limit=2")
+        received.append(resp.get_data(as_text=True))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    deadline = threading.Event()
+    while not fake_engine.subscribers and not deadline.wait(0.01):
+        pass
+    fake_engine.agent_ready(world["agent2"])  # somebody else: not on this desk
+    fake_engine.agent_ready(world["agent1"])
+    reader.join(5)
+    stream = received[0]
+    assert "event: snapshot" in stream
+    assert stream.count("event: agent.state") == 1 and '"state":"available"' in stream
