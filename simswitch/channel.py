@@ -277,14 +277,14 @@ class Channel:
         bridged = self.bridged_to
         if bridged is not None:
             bridged.unbridge()
-            if bridged.bridge_mode == "uuid" and \
-                    bridged.variables.get("park_after_bridge") != "true":
-                if bridged.hangup(cause, remote):
-                    triggered.append(bridged)
-            elif bridged.bridge_mode == "app" and \
-                    bridged.variables.get("hangup_after_bridge") == "true":
-                if bridged.hangup(cause, remote):
-                    triggered.append(bridged)
+            # The A-leg of a `bridge` app continues its dialplan (unless
+            # hangup_after_bridge); any other bridged leg goes down with its partner.
+            if bridged.bridge_mode == "app":
+                survives = bridged.variables.get("hangup_after_bridge") != "true"
+            else:
+                survives = bridged.variables.get("park_after_bridge") == "true"
+            if not survives and bridged.hangup(cause, remote):
+                triggered.append(bridged)
         if self.partner is not None and self.partner.hangup(cause, remote):
             triggered.append(self.partner)
         for path in list(self.recordings):
