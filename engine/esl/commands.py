@@ -9,8 +9,16 @@ with a ValueError naming the field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
+
+from engine.esl.dialstring import (
+    dial_string,
+    escape_var_value,
+    originate,
+    quote_arg,
+    single_line,
+    single_word,
+)
 
 __all__ = [
     "api", "auth", "bgapi", "connect", "divert_events", "event", "exit_", "filter_",
@@ -24,25 +32,12 @@ __all__ = [
 FORMATS = ("plain", "json", "xml")
 # Above this an execute argument goes in the body (§11.3) rather than a header line.
 BODY_ARG_THRESHOLD = 2048
-_VAR_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-
-
-def _line(value: str, field: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise ValueError(f"{field} must not contain a line break: {value!r}")
-    return value
-
-
-def _token(value: str, field: str) -> str:
-    if not value or any(ch.isspace() for ch in value):
-        raise ValueError(f"{field} must be one non-empty word without spaces: {value!r}")
-    return value
 
 
 def _frame(first_line: str, headers: Sequence[tuple[str, str]] = (), body: bytes = b"") -> bytes:
-    lines = [_line(first_line, "command")]
+    lines = [single_line(first_line, "command")]
     for name, value in headers:
-        lines.append(f"{_line(name, 'header name')}: {_line(value, name)}")
+        lines.append(f"{single_line(name, 'header name')}: {single_line(value, name)}")
     if body:
         lines.append(f"content-length: {len(body)}")
     return ("\n".join(lines) + "\n\n").encode("utf-8") + body
@@ -51,7 +46,7 @@ def _frame(first_line: str, headers: Sequence[tuple[str, str]] = (), body: bytes
 # -- connection-level commands ------------------------------------------------------------------
 def auth(password: str) -> bytes:
     """`auth <password>`: the first thing an inbound client sends."""
-    return _frame(f"auth {_line(password, 'password')}")
+    return _frame(f"auth {single_line(password, 'password')}")
 
 
 def connect() -> bytes:
@@ -71,7 +66,7 @@ def api(command: str) -> bytes:
 
 def bgapi(command: str, job_uuid: str | None = None) -> bytes:
     """`bgapi <command>` with an optional client-chosen `Job-UUID` header (honoured by FS)."""
-    headers = [("Job-UUID", _token(job_uuid, "job_uuid"))] if job_uuid else []
+    headers = [("Job-UUID", single_word(job_uuid, "job_uuid"))] if job_uuid else []
     return _frame(f"bgapi {command}", headers)
 
 
@@ -115,20 +110,20 @@ def noevents() -> bytes:
 
 def filter_(header: str, value: str) -> bytes:
     """`filter <Header> <value>`; prefix value with `-` for a negative filter (§7)."""
-    return _frame(f"filter {_token(header, 'filter header')} {_line(value, 'filter value')}")
+    return _frame(f"filter {single_word(header, 'filter header')} {single_line(value, 'filter value')}")
 
 
 def filter_delete(header: str, value: str | None = None) -> bytes:
     """`filter delete <Header> [<value>]`; header `all` removes every filter."""
-    tail = f" {_line(value, 'filter value')}" if value else ""
-    return _frame(f"filter delete {_token(header, 'filter header')}{tail}")
+    tail = f" {single_line(value, 'filter value')}" if value else ""
+    return _frame(f"filter delete {single_word(header, 'filter header')}{tail}")
 
 
 def myevents(uuid: str | None = None, fmt: str | None = None) -> bytes:
     """`myevents [<uuid>] [plain|json|xml]` (uuid only on inbound sockets)."""
     words = ["myevents"]
     if uuid:
-        words.append(_token(uuid, "uuid"))
+        words.append(single_word(uuid, "uuid"))
     if fmt:
         if fmt not in FORMATS:
             raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}")
@@ -162,7 +157,7 @@ def divert_events(on: bool) -> bytes:
 
 def log(level: int | str = 7) -> bytes:
     """`log <level>` (0-7 or CONSOLE..DEBUG)."""
-    return _frame(f"log {_token(str(level), 'log level')}")
+    return _frame(f"log {single_word(str(level), 'log level')}")
 
 
 def nolog() -> bytes:
@@ -178,9 +173,9 @@ def sendevent(
     data = body.encode("utf-8")
     if data:
         # FreeSWITCH reads any-case Content-Length; the capture used this exact spelling.
-        frame = _frame(f"sendevent {_token(name, 'event name')}", pairs)
+        frame = _frame(f"sendevent {single_word(name, 'event name')}", pairs)
         return frame[:-1] + f"Content-Length: {len(data)}\n\n".encode() + data
-    return _frame(f"sendevent {_token(name, 'event name')}", pairs)
+    return _frame(f"sendevent {single_word(name, 'event name')}", pairs)
 
 
 # -- sendmsg ------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ def sendmsg(
     uuid: str | None, headers: Sequence[tuple[str, str]], body: str = ""
 ) -> bytes:
     """A raw `sendmsg [<uuid>]` with the given headers (uuid None = the outbound channel)."""
-    first = f"sendmsg {_token(uuid, 'uuid')}" if uuid else "sendmsg"
+    first = f"sendmsg {single_word(uuid, 'uuid')}" if uuid else "sendmsg"
     data = body.encode("utf-8")
     if data:
         headers = [*headers, ("content-type", "text/plain")]
@@ -211,154 +206,38 @@ def execute(
     argument goes in the body (`content-type: text/plain`) when `in_body` is true, or by
     default when it holds a line break or is longer than BODY_ARG_THRESHOLD.
     """
-    headers = [("call-command", "execute"), ("execute-app-name", _token(app, "app"))]
+    headers = [("call-command", "execute"), ("execute-app-name", single_word(app, "app"))]
     if in_body is None:
         in_body = arg is not None and ("\n" in arg or len(arg) > BODY_ARG_THRESHOLD)
     body = ""
     if arg is not None and in_body:
         body = arg
     elif arg is not None:
-        headers.append(("execute-app-arg", _line(arg, "execute-app-arg")))
+        headers.append(("execute-app-arg", single_line(arg, "execute-app-arg")))
     if loops is not None:
         headers.append(("loops", str(int(loops))))
     if event_lock:
         headers.append(("event-lock", "true"))
     if event_uuid:
-        headers.append(("Event-UUID", _token(event_uuid, "event_uuid")))
+        headers.append(("Event-UUID", single_word(event_uuid, "event_uuid")))
     return sendmsg(uuid, headers, body)
 
 
 def hangup(cause: str = "NORMAL_CLEARING", *, uuid: str | None = None) -> bytes:
     """`sendmsg` with `call-command: hangup` and `hangup-cause`."""
-    headers = [("call-command", "hangup"), ("hangup-cause", _token(cause, "hangup cause"))]
+    headers = [("call-command", "hangup"), ("hangup-cause", single_word(cause, "hangup cause"))]
     return sendmsg(uuid, headers)
 
 
-# -- originate and dial strings -------------------------------------------------------------
-def _escape_stage(value: str, delim: str) -> str:
-    """Inverse of FreeSWITCH's cleanup_separated_string for one split pass (switch_utils.c)."""
-    out = []
-    for ch in value:
-        if ch == " " and delim == " ":
-            out.append("\\s")
-        elif ch in "\\'\"" or ch == delim:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def escape_var_value(value: str) -> str:
-    """Escape a `{}`/`[]` variable value for the `originate` API.
-
-    The value passes three FreeSWITCH splits, each of which unescapes `\\`, quotes and its
-    delimiter: the API argument split on spaces, the block split on `,`
-    (switch_event_create_brackets) and the `name=value` split on `=`. Escaping for each pass
-    in reverse order lets commas, quotes, spaces and backslashes through intact.
-    Brackets and `|` are refused: the dial-string scanner does not honour escapes for them.
-    """
-    bad = set(value) & set("{}[]|<>")
-    if bad:
-        raise ValueError(f"dial-string variable value {value!r} contains {sorted(bad)}")
-    if not any(ch in value for ch in "\\'\", =\n\r\t"):
-        return value
-    return _escape_stage(_escape_stage(_escape_stage(value, "="), ","), " ")
-
-
-def _var_block(variables: Mapping[str, object], opening: str, closing: str) -> str:
-    if not variables:
-        return ""
-    items = []
-    for name, value in variables.items():
-        if not _VAR_NAME.match(name):
-            raise ValueError(f"dial-string variable name {name!r} is not a plain identifier")
-        text = "true" if value is True else "false" if value is False else str(value)
-        items.append(f"{name}={escape_var_value(text)}")
-    return opening + ",".join(items) + closing
-
-
-def dial_string(
-    endpoints: Sequence[str] | str,
-    *,
-    global_vars: Mapping[str, object] | None = None,
-    leg_vars: Sequence[Mapping[str, object] | None] = (),
-) -> str:
-    """`{global}[leg1]ep1,[leg2]ep2`: legs ring simultaneously (§14.2).
-
-    Pass one endpoint string containing `|` yourself for sequential failover.
-    """
-    if isinstance(endpoints, str):
-        endpoints = [endpoints]
-    if not endpoints:
-        raise ValueError("originate needs at least one endpoint")
-    if len(leg_vars) > len(endpoints):
-        raise ValueError(f"{len(leg_vars)} leg_vars for {len(endpoints)} endpoints")
-    legs = []
-    for index, endpoint in enumerate(endpoints):
-        _token(endpoint, f"endpoint {index}")
-        variables = leg_vars[index] if index < len(leg_vars) else None
-        legs.append(_var_block(variables or {}, "[", "]") + endpoint)
-    return _var_block(global_vars or {}, "{", "}") + ",".join(legs)
-
-
-def originate(
-    endpoints: Sequence[str] | str,
-    app_or_ext: str,
-    *,
-    global_vars: Mapping[str, object] | None = None,
-    leg_vars: Sequence[Mapping[str, object] | None] = (),
-    origination_uuid: str | None = None,
-    dialplan: str | None = None,
-    context: str | None = None,
-    cid_name: str | None = None,
-    cid_num: str | None = None,
-    timeout: int | None = None,
-) -> str:
-    """The `originate` API argument: `originate <dial string> <&app(arg)|exten> [...]`.
-
-    `app_or_ext` is an extension (`5000`) or an application (`&park()`); it must not
-    contain spaces. `origination_uuid` joins the global variables (write the attempt row
-    with it before sending, see DESIGN.md).
-    """
-    variables = dict(global_vars or {})
-    if origination_uuid:
-        variables["origination_uuid"] = _token(origination_uuid, "origination_uuid")
-    words = ["originate", dial_string(endpoints, global_vars=variables, leg_vars=leg_vars)]
-    words.append(_token(app_or_ext, "app_or_ext"))
-    tail = [dialplan, context, cid_name, cid_num, None if timeout is None else str(timeout)]
-    while tail and tail[-1] is None:
-        tail.pop()
-    words.extend(quote_arg(item) if item is not None else "undef" for item in tail)
-    return " ".join(words)
-
-
 # -- uuid_* API arguments -----------------------------------------------------------------------
-def quote_arg(value: str) -> str:
-    """One space-split API argument: single-quoted when it holds spaces (quotes stripped by FS)."""
-    _line(value, "argument")
-    if not value:
-        raise ValueError("an API argument must not be empty")
-    if " " not in value and "'" not in value:
-        return value
-    if "'" in value:
-        raise ValueError(f"API argument {value!r} cannot contain both spaces and single quotes")
-    return f"'{value}'"
-
-
 def uuid_kill(uuid: str, cause: str | None = None) -> str:
     """`uuid_kill <uuid> [cause]` -> `+OK` / `-ERR No such channel!`."""
-    return f"uuid_kill {_token(uuid, 'uuid')}" + (f" {_token(cause, 'cause')}" if cause else "")
+    return f"uuid_kill {single_word(uuid, 'uuid')}" + (f" {single_word(cause, 'cause')}" if cause else "")
 
 
 def uuid_bridge(uuid: str, other_uuid: str) -> str:
     """`uuid_bridge <a> <b>` -> `+OK <b>`."""
-    return f"uuid_bridge {_token(uuid, 'uuid')} {_token(other_uuid, 'other_uuid')}"
+    return f"uuid_bridge {single_word(uuid, 'uuid')} {single_word(other_uuid, 'other_uuid')}"
 
 
 def uuid_transfer(
@@ -366,15 +245,15 @@ def uuid_transfer(
     dialplan: str | None = None, context: str | None = None,
 ) -> str:
     """`uuid_transfer <uuid> [-bleg|-both] <dest> [<dialplan>] [<context>]`."""
-    words = ["uuid_transfer", _token(uuid, "uuid")]
+    words = ["uuid_transfer", single_word(uuid, "uuid")]
     if leg:
         if leg not in ("-bleg", "-both"):
             raise ValueError(f"leg must be '-bleg' or '-both', not {leg!r}")
         words.append(leg)
-    words.append(_token(destination, "destination"))
+    words.append(single_word(destination, "destination"))
     if context and not dialplan:
         dialplan = "XML"
-    words.extend(_token(w, "dialplan/context") for w in (dialplan, context) if w)
+    words.extend(single_word(w, "dialplan/context") for w in (dialplan, context) if w)
     return " ".join(words)
 
 
@@ -382,7 +261,7 @@ def uuid_broadcast(uuid: str, path: str, leg: str = "aleg") -> str:
     """`uuid_broadcast <uuid> <path> [aleg|bleg|holdb|both]` (path quoted if it has spaces)."""
     if leg not in ("aleg", "bleg", "holdb", "both"):
         raise ValueError(f"leg must be aleg, bleg, holdb or both, not {leg!r}")
-    return f"uuid_broadcast {_token(uuid, 'uuid')} {quote_arg(path)} {leg}"
+    return f"uuid_broadcast {single_word(uuid, 'uuid')} {quote_arg(path)} {leg}"
 
 
 def uuid_record(uuid: str, action: str, path: str, limit_seconds: int | None = None) -> str:
@@ -390,40 +269,40 @@ def uuid_record(uuid: str, action: str, path: str, limit_seconds: int | None = N
     if action not in ("start", "stop", "mask", "unmask", "pause", "resume"):
         raise ValueError(f"uuid_record action {action!r} is not known")
     tail = f" {int(limit_seconds)}" if limit_seconds is not None else ""
-    return f"uuid_record {_token(uuid, 'uuid')} {action} {_token(path, 'path')}{tail}"
+    return f"uuid_record {single_word(uuid, 'uuid')} {action} {single_word(path, 'path')}{tail}"
 
 
 def uuid_getvar(uuid: str, name: str) -> str:
     """`uuid_getvar <uuid> <var>` -> value, or `_undef_`."""
-    return f"uuid_getvar {_token(uuid, 'uuid')} {_token(name, 'variable')}"
+    return f"uuid_getvar {single_word(uuid, 'uuid')} {single_word(name, 'variable')}"
 
 
 def uuid_setvar(uuid: str, name: str, value: str | None = None) -> str:
     """`uuid_setvar <uuid> <var> [<value>]` (no value unsets); the value may hold spaces."""
-    tail = f" {_line(value, 'value')}" if value is not None else ""
-    return f"uuid_setvar {_token(uuid, 'uuid')} {_token(name, 'variable')}{tail}"
+    tail = f" {single_line(value, 'value')}" if value is not None else ""
+    return f"uuid_setvar {single_word(uuid, 'uuid')} {single_word(name, 'variable')}{tail}"
 
 
 def uuid_answer(uuid: str) -> str:
     """`uuid_answer <uuid>`."""
-    return f"uuid_answer {_token(uuid, 'uuid')}"
+    return f"uuid_answer {single_word(uuid, 'uuid')}"
 
 
 def uuid_exists(uuid: str) -> str:
     """`uuid_exists <uuid>` -> `true` / `false`."""
-    return f"uuid_exists {_token(uuid, 'uuid')}"
+    return f"uuid_exists {single_word(uuid, 'uuid')}"
 
 
 def uuid_break(uuid: str, all_: bool = False) -> str:
     """`uuid_break <uuid> [all]`: stop the current (or every queued) playback."""
-    return f"uuid_break {_token(uuid, 'uuid')}" + (" all" if all_ else "")
+    return f"uuid_break {single_word(uuid, 'uuid')}" + (" all" if all_ else "")
 
 
 def uuid_recv_dtmf(uuid: str, digits: str) -> str:
     """`uuid_recv_dtmf <uuid> <digits>`: inject DTMF as if the caller pressed it."""
-    return f"uuid_recv_dtmf {_token(uuid, 'uuid')} {_token(digits, 'digits')}"
+    return f"uuid_recv_dtmf {single_word(uuid, 'uuid')} {single_word(digits, 'digits')}"
 
 
 def uuid_send_dtmf(uuid: str, digits: str) -> str:
     """`uuid_send_dtmf <uuid> <digits>`: send DTMF to the far end."""
-    return f"uuid_send_dtmf {_token(uuid, 'uuid')} {_token(digits, 'digits')}"
+    return f"uuid_send_dtmf {single_word(uuid, 'uuid')} {single_word(digits, 'digits')}"

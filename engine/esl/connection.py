@@ -194,17 +194,24 @@ class InboundConnection(ESLSession, InboundESL):
             if fmt not in commands.FORMATS:
                 raise ValueError(f"fmt must be one of {commands.FORMATS}, not {fmt!r}")
             self.fmt = fmt
-        self.checked(commands.event(wanted, self.fmt))
+        data = commands.event(wanted, self.fmt)  # validates names before anything is recorded
+        if self.connected:
+            self.checked(data)
+        # While down, the subscription is only recorded: connect/reconnect sends it.
         self._events.extend(name for name in wanted if name not in self._events)
 
     def add_filter(self, header: str, value: str) -> None:
         """`filter <header> <value>`; replayed on reconnect. Mind §7: filters also hit jobs."""
-        self.checked(commands.filter_(header, value))
+        data = commands.filter_(header, value)
+        if self.connected:
+            self.checked(data)
         self._filters.append((header, value))
 
     def remove_filter(self, header: str, value: str | None = None) -> None:
         """`filter delete <header> [<value>]`."""
-        self.checked(commands.filter_delete(header, value))
+        data = commands.filter_delete(header, value)
+        if self.connected:
+            self.checked(data)
         self._filters = [
             (h, v) for h, v in self._filters if not (h == header and value in (None, v))
         ]

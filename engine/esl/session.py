@@ -52,6 +52,13 @@ class JobFuture(gevent.event.AsyncResult):
         self.job_uuid = job_uuid
         self.event: Event | None = None
 
+    def get(self, block: bool = True, timeout: float | None = None) -> str:
+        """The job's body; TimeoutError if it is not done within `timeout` seconds."""
+        try:
+            return str(super().get(block=block, timeout=timeout))
+        except gevent.Timeout:
+            raise TimeoutError(f"job {self.job_uuid} not done within {timeout}s") from None
+
 
 class ESLSession:
     """Socket + parser + reply FIFO + event dispatch; subclasses add the mode's behaviour."""
@@ -137,7 +144,11 @@ class ESLSession:
 
     # -- commands -------------------------------------------------------------------------
     def command(self, data: bytes, timeout: float | None = 30.0) -> Frame:
-        """Send one command (bytes from engine.esl.commands) and wait for its reply frame."""
+        """Send one command (bytes from engine.esl.commands) and wait for its reply frame.
+
+        On timeout the waiter stays queued, so the late reply is consumed by it and the
+        FIFO pairing of later commands with their replies stays right.
+        """
         waiter = gevent.event.AsyncResult()
         with self._send_lock:
             sock = self._sock
