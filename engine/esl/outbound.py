@@ -147,6 +147,11 @@ class OutboundCall(ESLSession):
         except gevent.Timeout:
             raise TimeoutError(f"call {self.uuid}: {app} not complete in {timeout}s") from None
 
+    def resume(self) -> str:
+        """`resume`: when our socket closes the channel goes on with its dialplan
+        (without it FreeSWITCH hangs the channel up when the socket closes)."""
+        return self.checked(commands.resume())
+
     def hangup(self, cause: str = "NORMAL_CLEARING") -> str:
         """`sendmsg` `call-command: hangup` with `hangup-cause`."""
         return self.checked(commands.hangup(cause))
@@ -232,7 +237,10 @@ class OutboundCall(ESLSession):
             self.dtmf.put(None)
 
     def close(self) -> None:
-        """`exit` if the socket is still open (FS then closes it), then close our end."""
+        """`exit` if the socket is still open (FS then closes it), then close our end.
+
+        A live channel is hung up by FreeSWITCH at that point unless `resume()` was sent.
+        """
         if self.connected:
             try:
                 self.command(commands.exit_(), timeout=2)

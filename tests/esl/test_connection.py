@@ -6,10 +6,11 @@ import socket
 
 import gevent
 import gevent.event
+import gevent.server
 import pytest
 
 from engine.esl.connection import InboundConnection
-from engine.esl.errors import ESLAuthError, ESLConnectError, ESLRejectedError
+from engine.esl.errors import ESLAuthError, ESLConnectError, ESLDisconnected, ESLRejectedError
 from engine.esl.event import Event
 from tests.esl.fakeswitch import FakeSwitch
 
@@ -100,9 +101,14 @@ def test_handlers_run_off_the_reader_in_order_b() -> None:
             if event.uuid == B_A_LEG:
                 destroyed.set()
 
+        removed: list[Event] = []
         conn.on("*", slow_handler)
         conn.on("CHANNEL_DESTROY", on_destroy)
         conn.on_uuid(B_A_LEG, a_leg.append)
+        conn.on_uuid(B_A_LEG, removed.append)
+        conn.off_uuid(B_A_LEG, removed.append)
+        conn.on("CHANNEL_CREATE", removed.append)
+        conn.off("CHANNEL_CREATE", removed.append)
         try:
             conn.subscribe("ALL")
             job = conn.bgapi("originate loopback/esl_echo &park()")
@@ -114,6 +120,7 @@ def test_handlers_run_off_the_reader_in_order_b() -> None:
         assert names[0] in ("CODEC", "CHANNEL_OUTGOING", "CHANNEL_STATE", "CHANNEL_CREATE")
         assert "BACKGROUND_JOB" in names and names.count("CHANNEL_DESTROY") >= 1
         assert a_leg and all(event.uuid == B_A_LEG for event in a_leg)
+        assert removed == []
         leg_names = [event.name for event in a_leg]
         assert leg_names.index("CHANNEL_CREATE") < leg_names.index("CHANNEL_ANSWER")
         assert leg_names.index("CHANNEL_HANGUP") < leg_names.index("CHANNEL_DESTROY")
@@ -159,3 +166,45 @@ def test_reconnect_replays_subscriptions_and_filters() -> None:
             b"event plain BACKGROUND_JOB HEARTBEAT CHANNEL_ANSWER CUSTOM callcenter::info\n\n"
         )
         assert replayed[2] == b"filter Event-Name CHANNEL_ANSWER\n\n"
+
+
+def test_pending_job_fails_when_the_socket_drops() -> None:
+    """FreeSWITCH accepts the bgapi, then goes away before the BACKGROUND_JOB."""
+    greeting = b"Content-Type: auth/request\n\n"
+
+    def reply(text: str) -> bytes:
+        return f"Content-Type: command/reply\nReply-Text: {text}\n\n".encode()
+
+    def handle(sock: socket.socket, address: object) -> None:
+        sock.sendall(greeting)
+        buffer = b""
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return
+            buffer += data
+            while b"\n\n" in buffer:
+                command, buffer = buffer.split(b"\n\n", 1)
+                if command.startswith(b"auth "):
+                    sock.sendall(reply("+OK accepted"))
+                elif command.startswith(b"event "):
+                    sock.sendall(reply("+OK event listener enabled plain"))
+                elif command.startswith(b"bgapi "):
+                    job_uuid = command.split(b"Job-UUID: ")[1].decode()
+                    sock.sendall(reply(f"+OK Job-UUID: {job_uuid}")[:-1] +
+                                 f"Job-UUID: {job_uuid}\n\n".encode())
+                    sock.close()
+                    return
+
+    server = gevent.server.StreamServer(("127.0.0.1", 0), handle)
+    server.start()
+    try:
+        conn = connection(server.server_port)
+        job = conn.bgapi("originate loopback/esl_echo &park()")
+        with pytest.raises(ESLDisconnected):
+            job.get(timeout=5)
+        with pytest.raises(ESLDisconnected):
+            conn.api("status")
+        conn.close()
+    finally:
+        server.stop()
