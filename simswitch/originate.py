@@ -24,6 +24,10 @@ USAGE = ("-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>
          "[<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n")
 
 
+# An answering machine records up to this long after its greeting, then hangs up.
+MACHINE_MESSAGE_SECONDS = 30.0
+
+
 class OriginateFailed(Exception):
     """The leg could not be connected; `cause` is the hangup cause name."""
 
@@ -312,7 +316,7 @@ class Dialer:
             greeting = profile.greeting.sample(rng)
             chan.variables["sim_is_machine"] = "true"
             chan.variables["sim_greeting_seconds"] = f"{greeting:.3f}"
-            return "ANSWER", ring, greeting + 2.0
+            return "ANSWER", ring, greeting + MACHINE_MESSAGE_SECONDS
         return "ANSWER", ring, talk
 
     def _agent_outcome(self, agent: AgentProfile) -> tuple[str, float, float]:
