@@ -24,6 +24,7 @@ def caller_regions(number: str, default_region: str = "US") -> tuple[str, ...]:
     return tuple(tag for tag in tags if tag)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(number: str, default_region: str = "US") -> str:
     """E.164 when parseable, else the digits as given (for VIP and sticky lookups)."""
     try:

@@ -124,6 +124,7 @@ class CallFlow:
         elif name == "CHANNEL_ANSWER":
             gevent.spawn(self.connect_agent, leg)
         elif name == "CHANNEL_HANGUP":
+            engine.agents.leg_gone(leg.agent_id, leg.uuid)
             if leg.outcome == "connected":
                 self.agent_hung_up(leg)
             elif not leg.outcome:

@@ -137,8 +137,9 @@ class AcdDispatcher:
         self._waiting.pop(entry.call.call_uuid, None)
         for agent_id, reservation in list(entry.offers.items()):
             if agent_id != keep_agent:
-                self.agents.release(agent_id, "cancelled", entry.call.call_uuid)
+                # Withdraw the leg before freeing the agent, so no second offer overlaps it.
                 self.port.cancel_offer(entry.queue, entry.call, reservation)
+                self.agents.release(agent_id, "cancelled", entry.call.call_uuid)
         entry.offers.clear()
 
     # ----- offers -----------------------------------------------------------------------

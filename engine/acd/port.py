@@ -57,7 +57,12 @@ class EslOfferPort:
             body = str(job.get(timeout=reservation.timeout + 30))
         except (ESLError, TimeoutError, gevent.Timeout) as exc:
             body = f"-ERR DESTINATION_OUT_OF_ORDER ({exc})"
-        if body.startswith("+OK") or leg.outcome:
+        if body.startswith("+OK"):
+            return
+        if leg.agent_id is not None:
+            # A failed originate reports after its leg (if any) is gone: free a withdrawn agent.
+            self.engine.agents.leg_gone(leg.agent_id, leg.uuid)
+        if leg.outcome:
             return
         cause = body[4:].strip().split()[0] if len(body) > 4 else "FAILURE"
         leg.outcome = offer_outcome(cause)
@@ -70,6 +75,7 @@ class EslOfferPort:
         if leg is None or leg.outcome:
             return
         leg.outcome = "cancelled"
+        self.engine.agents.hold_leg(reservation.agent_id, leg.uuid)  # until its CHANNEL_HANGUP
         gevent.spawn(self.engine.switch.kill, leg, "ORIGINATOR_CANCEL")
 
     def overflow(self, queue: AcdQueue, call: WaitingCall, reason: str, kind: str, target: str) -> None:

@@ -56,7 +56,9 @@ class SwitchOps:
         node = call_or_node.node if isinstance(call_or_node, Call) else call_or_node
         reply: str = self.node(node).api(command)
         if reply.startswith("-ERR"):
-            log.warning("api %s -> %s", command.split(" ", 1)[0], reply.strip())
+            # A channel that ended before the command reached the switch is routine.
+            level = logging.DEBUG if "No such channel" in reply else logging.WARNING
+            log.log(level, "api %s -> %s", command.split(" ", 1)[0], reply.strip())
         return reply
 
     def originate(self, node: str, endpoint: str, app: str, *, origination_uuid: str, variables: Mapping[str, object]) -> Any:

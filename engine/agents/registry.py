@@ -243,9 +243,26 @@ class AgentRegistry:
         if reservation.ended or agent is None or agent.reservation is not reservation:
             return
         log.info("offer timed out agent_id=%s call_uuid=%s", reservation.agent_id, reservation.call_uuid)
-        self.release(reservation.agent_id, "no_answer")
         if reservation.on_expire is not None:
+            # First withdraw the ringing leg (hold_leg), then free the agent: never two legs at once.
             reservation.on_expire(reservation)
+        self.release(reservation.agent_id, "no_answer")
+
+    def hold_leg(self, agent_id: int, leg_uuid: str) -> None:
+        """A withdrawn offer's leg is still up: no new offer until ``leg_gone``."""
+        agent = self._agents.get(agent_id)
+        if agent is not None and leg_uuid:
+            agent.ringing_legs.add(leg_uuid)
+
+    def leg_gone(self, agent_id: int, leg_uuid: str) -> None:
+        """The agent's phone leg hung up; the agent may be offered again."""
+        agent = self._agents.get(agent_id)
+        if agent is None or leg_uuid not in agent.ringing_legs:
+            return
+        agent.ringing_legs.discard(leg_uuid)
+        if agent.offerable(self.clock.now()):
+            for listener in self._listeners:
+                listener(agent)
 
     # ----- end of call and wrap-up ------------------------------------------------------
     def call_ended(self, agent_id: int, wrap_up_seconds: int | None = None) -> None:

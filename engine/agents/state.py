@@ -104,6 +104,7 @@ class AgentRuntime:
     wrap_up_until: float = 0.0
     wrap_up_timer: Timer | None = None
     after_call: tuple[str, str] | None = None  # (state, reason) asked for during a call
+    ringing_legs: set[str] = field(default_factory=set)  # withdrawn offers whose leg still exists
 
     @property
     def agent_id(self) -> int:
@@ -114,7 +115,8 @@ class AgentRuntime:
 
     def offerable(self, now: float) -> bool:
         """May receive an offer right now (available, phone registered, not resting)."""
-        return self.state == AVAILABLE and self.registered and self.ready_at <= now and self.reservation is None
+        return (self.state == AVAILABLE and self.registered and self.ready_at <= now and self.reservation is None
+                and not self.ringing_legs)
 
     def view(self, now: float) -> dict[str, Any]:
         """JSON-ready snapshot for the desk, wallboard and ``agent_state``."""
