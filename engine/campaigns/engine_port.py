@@ -1,0 +1,118 @@
+"""The live Engine behind the dialer's ports (Originator + AgentPool), and its event feed.
+
+Wiring, in the process that runs campaigns::
+
+    port = EnginePort(engine)
+    group = DialerGroup(port, port, owner="engine-1", dial_string=engine.external_dial_string)
+    port.feed(group)                       # channel events -> group.on_event
+    group.add(campaign)                    # each running campaign
+    group.start(port.now)                  # the pacing loop (gevent)
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import gevent
+import gevent.queue
+
+from engine.api import EngineError
+from engine.calls import Call
+from engine.campaigns.group import DialerGroup
+from engine.campaigns.ports import AgentCounts
+from engine.clock import utc_datetime
+from engine.core import Engine
+
+log = logging.getLogger(__name__)
+
+WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_HANGUP"})
+RESERVE_SECONDS = 90.0  # covers the customer's ring time in simultaneous/preview orders
+
+
+class EnginePort:
+    """Adapts :class:`engine.core.Engine` to the dialer's Originator and AgentPool protocols."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def now(self) -> dt.datetime:
+        """The engine clock as the naive-UTC datetime the dialer uses."""
+        return utc_datetime(self.engine.clock.now())
+
+    # ----- Originator -------------------------------------------------------------------
+    def originate(self, dial_string: str, *, origination_uuid: str, variables: Mapping[str, object], app: str) -> Any:
+        campaign_id = variables.get("fscc_campaign_id")
+        attempt_id = variables.get("fscc_attempt_id")
+        return self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables), app=app,
+                                     campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
+                                     attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+
+    def connect(self, call_uuid: str, agent_id: int) -> None:
+        gevent.spawn(self._connect, call_uuid, agent_id)
+
+    def _connect(self, call_uuid: str, agent_id: int) -> None:
+        try:
+            self.engine.connect_to_agent(call_uuid, agent_id)
+        except EngineError as exc:
+            log.warning("connecting agent failed call_uuid=%s agent_id=%s: %s", call_uuid, agent_id, exc)
+
+    def _call(self, call_uuid: str) -> Call:
+        return self.engine.calls.get(call_uuid) or Call(uuid=call_uuid, node=next(iter(self.engine.nodes), ""))
+
+    def play_and_hangup(self, call_uuid: str, sound: str) -> None:
+        call = self._call(call_uuid)
+        self.engine.switch.broadcast(call, f"playback::{self.engine.sound(sound)}")
+        self.engine.switch.broadcast(call, "hangup::NORMAL_CLEARING")
+
+    def hangup(self, call_uuid: str, cause: str = "NORMAL_CLEARING") -> None:
+        self.engine.switch.kill(self._call(call_uuid), cause)
+
+    # ----- AgentPool --------------------------------------------------------------------
+    def ready(self, agent_ids: Collection[int] | None) -> list[int]:
+        agents = self.engine.agents.offerable(agent_ids)
+        return [a.agent_id for a in sorted(agents, key=lambda a: a.idle_since)]
+
+    def counts(self, agent_ids: Collection[int] | None, now: float) -> AgentCounts:
+        pool = [a for a in self.engine.agents if agent_ids is None or a.agent_id in agent_ids]
+        logged_in = [a for a in pool if a.state != "logged_out"]
+        return AgentCounts(len(logged_in), [max(0.0, now - a.since) for a in logged_in if a.state == "in_call"],
+                           [max(0.0, now - a.since) for a in logged_in if a.state == "wrap_up"])
+
+    def reserve(self, agent_id: int, call_uuid: str, campaign_id: int) -> bool:
+        return self.engine.agents.reserve(agent_id, call_uuid, timeout=RESERVE_SECONDS,
+                                          campaign_id=campaign_id) is not None
+
+    def release(self, agent_id: int) -> None:
+        agent = self.engine.agents.get(agent_id)
+        if agent.state in ("reserved", "ringing"):
+            self.engine.agents.release(agent_id, "cancelled")
+
+    def dial_string(self, agent_id: int) -> str:
+        return str(self.engine.agents.get(agent_id).profile.dial_string)
+
+    # ----- events -----------------------------------------------------------------------
+    def feed(self, group: DialerGroup) -> gevent.Greenlet:
+        """Forward the engine's channel events to ``group`` (AMD from ``amd_result``).
+
+        The ESL reader only enqueues; one worker greenlet applies events in arrival order,
+        so the store writes of a hangup never stall the reader.
+        """
+        events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
+
+        def listener(call: Call, name: str) -> None:
+            if name == "CHANNEL_EXECUTE_COMPLETE" and call.variables.get("amd_result"):
+                events.put((call.uuid, "AMD", self.now(), "", call.variables["amd_result"]))
+            elif name in WANTED:
+                events.put((call.uuid, name, self.now(), call.hangup_cause, ""))
+
+        def worker() -> None:
+            for call_uuid, name, now, cause, amd_result in events:
+                try:
+                    group.on_event(call_uuid, name, now, cause=cause, amd_result=amd_result)
+                except Exception:  # one bad event must not stop the feed; logged with the call
+                    log.exception("campaign event failed call_uuid=%s event=%s", call_uuid, name)
+
+        self.engine.call_listeners.append(listener)
+        return gevent.spawn(worker)
