@@ -367,13 +367,21 @@ def _conference(self: Apis, args: str) -> str:
     return self.switch.conferences.api(args)
 
 
-@api("simswitch_inbound", "<did> <caller_number> [<uuid>]",
-     "simswitch: deliver one inbound call to the outbound socket now")
+@api("simswitch_inbound", "<did> <caller_number> [<hangup_after_seconds>|- [<uuid>]]",
+     "simswitch: deliver one inbound call now (the caller hangs up after the given time)")
 def _simswitch_inbound(self: Apis, args: str) -> str:
     words = args.split()
+    usage = "-USAGE: <did> <caller_number> [<hangup_after_seconds>|- [<uuid>]]\n"
     if len(words) < 2:
-        return "-USAGE: <did> <caller_number> [<uuid>]\n"
-    chan = self.switch.inbound.inject(words[0], words[1], words[2] if len(words) > 2 else None)
+        return usage
+    hangup_after = None
+    if len(words) > 2 and words[2] != "-":
+        try:
+            hangup_after = float(words[2])
+        except ValueError:
+            return usage
+    chan = self.switch.inbound.inject(words[0], words[1], words[3] if len(words) > 3 else None,
+                                      hangup_after)
     return f"+OK {chan.uuid}\n"
 
 

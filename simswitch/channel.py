@@ -55,11 +55,13 @@ class Channel:
         self.hit_dialplan = direction == "inbound"
         self.hangup_cause: str | None = None
         self.codec: tuple[str, str, str] | None = None
+        self.profile_ready = True               # False until a new inbound leg leaves CS_NEW
         self.created_us = switch.clock.now_us()
         self.times = dict.fromkeys(_PROFILE_TIMES, 0)
         self.times["Created"] = self.created_us
         self.profile = {
-            "Direction": direction, "Logical-Direction": direction, "Dialplan": "xml",
+            "Direction": direction, "Logical-Direction": direction, "Username": "",
+            "Dialplan": "xml",
             "Caller-ID-Name": caller_name, "Caller-ID-Number": caller_number,
             "Orig-Caller-ID-Name": caller_name, "Orig-Caller-ID-Number": caller_number,
             "Callee-ID-Name": "Outbound Call" if direction == "outbound" else "",
@@ -118,7 +120,8 @@ class Channel:
                 ("Channel-Read-Codec-Bit-Rate", bits), ("Channel-Write-Codec-Name", codec),
                 ("Channel-Write-Codec-Rate", rate), ("Channel-Write-Codec-Bit-Rate", bits),
             ]
-        headers += self.profile_headers("Caller")
+        if self.profile_ready:
+            headers += self.profile_headers("Caller")
         other = self.bridged_to
         if other is not None and name not in ("CHANNEL_STATE", "CHANNEL_CALLSTATE"):
             headers.append(("Other-Type", "originatee" if self.direction == "inbound"
@@ -254,6 +257,8 @@ class Channel:
         if self.name.startswith("sofia/") and not self.answered.is_set():
             self.variables["sip_hangup_disposition"] = self.sip_disposition
         self.emit("CHANNEL_HANGUP")
+        if self.name.startswith("sofia/") and disposition == "recv_bye":
+            self.variables["sip_hangup_disposition"] = disposition  # the BYE just arrived
         for session in list(self.controllers):
             session.channel_hangup(self)  # type: ignore[attr-defined]
         runner = self.greenlet

@@ -45,23 +45,27 @@ class InboundGenerator:
         while True:
             clock.sleep(rng.expovariate(flow.rate))
             caller = rng.choice(flow.callers)
-            chan = self.inject(flow.did, caller)
+            chan = self.inject(flow.did, caller, hangup_after=flow.talk_time.sample(rng))
             chan.dtmf_script = list(flow.dtmf)
-            talk = flow.talk_time.sample(rng)
-            gevent.spawn_later(talk / clock.speed, self._caller_hangs_up, chan)
 
     @staticmethod
     def _caller_hangs_up(chan: Channel) -> None:
         if chan.alive:
             chan.hangup("NORMAL_CLEARING", "recv_bye")
 
-    def inject(self, did: str, caller: str, uuid: str | None = None) -> Channel:
-        """Create one inbound call to `did` from `caller` now; returns its channel."""
+    def inject(self, did: str, caller: str, uuid: str | None = None,
+               hangup_after: float | None = None) -> Channel:
+        """Create one inbound call to `did` from `caller` now; returns its channel.
+
+        With `hangup_after` (simulated seconds) the caller hangs up then (recv_bye).
+        """
         switch = self.switch
         ip = switch.bus.ipv4
         name = f"sofia/external/{caller}@{ip}"
         chan = Channel(switch, name, "inbound", did, caller, caller, "mod_sofia", uuid=uuid)
         chan.profile["Network-Addr"] = ip
+        chan.profile["Username"] = caller
+        chan.profile_ready = False
         chan.profile["Context"] = "public"
         chan.variables["channel_name"] = name
         chan.variables["sip_from_user"] = caller
@@ -69,6 +73,7 @@ class InboundGenerator:
         chan.variables["sip_profile_name"] = "external"
         chan.variables["destination_number"] = did
         chan.set_state("CS_NEW", 0)
+        chan.profile_ready = True
         chan.set_state("CS_INIT", 1)
         chan.state_number = 2
         chan.emit("CHANNEL_CREATE")
@@ -81,5 +86,7 @@ class InboundGenerator:
         steps = switch.dialplan_steps(extension) if extension in dialplan else [
             Message("socket", f"{switch.outbound} async full")]
         chan.greenlet = switch.spawn(run_apps, chan, steps)
+        if hangup_after is not None:
+            gevent.spawn_later(hangup_after / switch.clock.speed, self._caller_hangs_up, chan)
         log.debug("inbound call %s from %s to %s", chan.uuid, caller, did)
         return chan

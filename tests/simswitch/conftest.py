@@ -44,7 +44,7 @@ def fixture_scenario(ports: dict[str, int]) -> dict:
         "seed": 7,
         "dialplan": {
             "esl_echo": ["answer", "echo"],
-            "9196": ["answer", "echo"],
+            "9196": ["set outside_call=true", "export RFC2822_DATE=now", "answer", "echo"],
             "esl_conf": ["answer", "conference esltest@default"],
             "esl_outbound": [f"socket 127.0.0.1:{ports['esl_outbound']} async full"],
             "esl_outbound2": [f"socket 127.0.0.1:{ports['esl_outbound2']} async full"],

@@ -46,3 +46,30 @@ def test_sip_call_to_uas_matches(esl_target: Target) -> None:
     transcript, frames = run(esl_target, "i1_sip_call_fs_to_sipp_uas")
     diff = compare(transcript.frames, frames, skip_events={"HEARTBEAT", "RE_SCHEDULE"})
     assert diff.empty(), str(diff)
+
+
+def test_inbound_sip_call_matches_uac_capture(esl_target: Target) -> None:
+    """i2: an inbound SIP call to 9196 (answer, echo), the caller hangs up after 3 s.
+
+    The capture's call came from SIPp; here simswitch's own injection API creates it, so
+    this test only runs against simswitch.
+    """
+    if esl_target.sim is None:
+        pytest.skip("the call is injected with the simswitch_inbound API")
+    from tests.simswitch.client import Client, named
+    from tests.simswitch.replay import Transcript
+
+    transcript = Transcript.load("i2_sip_call_sipp_uac_to_fs")
+    client = Client(esl_target.port)
+    client.command("event plain ALL")
+    reply = client.api("simswitch_inbound 9196 sipp 3")
+    uuid = reply[4:].strip()
+    client.wait_event(named("CHANNEL_DESTROY", Unique_ID=uuid))
+    client.wait_event(named("CHANNEL_STATE", Unique_ID=uuid, Channel_State="CS_DESTROY"))
+    frames = [f for f in client.conn.frames if f.content_type == "text/event-plain"]
+    real = [f for f in transcript.frames if f.content_type == "text/event-plain"]
+    # API (the dialplan's ${strftime()}), HEARTBEAT and RE_SCHEDULE are not part of the call.
+    diff = compare(real, frames, skip_events={"API", "HEARTBEAT", "RE_SCHEDULE"})
+    client.close()
+    assert not diff.events, str(diff)
+    assert not diff.headers, str(diff)
