@@ -8,6 +8,7 @@ import click
 
 from engine.ivr.errors import InvalidFlow
 from engine.ivr.loader import load_flow, to_graph, validate_files
+from engine.ivr.registry import flow_files
 
 _SOUNDS = click.option(
     "--sounds-dir",
@@ -23,10 +24,15 @@ def ivr() -> None:
 
 
 @ivr.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_SOUNDS
-def validate(files: tuple[Path, ...], sounds_dir: Path | None) -> None:
-    """Check flows, their prompts and targets; exit 1 if any file has an error."""
+def validate(paths: tuple[Path, ...], sounds_dir: Path | None) -> None:
+    """Check flows, their prompts and targets; exit 1 if any file has an error.
+
+    PATHS are flow files or directories (their YAML files that have `nodes`).
+    """
+    files = [found for path in paths
+             for found in (flow_files(path) if path.is_dir() else [path])]
     problems = validate_files(files, sounds_dir=sounds_dir)
     for problem in problems:
         click.echo(str(problem))

@@ -6,17 +6,14 @@ import wave
 from pathlib import Path
 
 import pytest
-import yaml
 
 from engine.ivr.loader import load_flow, validate_files
+from engine.ivr.registry import FlowRegistry, flow_files
 from engine.ivr.steps import HANDLERS
 
 ROOT = Path(__file__).resolve().parents[2]
 # dialplans/ also holds other YAML (inbound routes); flows are the files with `nodes`.
-FLOWS = sorted(
-    path for path in (ROOT / "dialplans").glob("*.yaml")
-    if "nodes" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-)
+FLOWS = flow_files(ROOT / "dialplans")
 SOUNDS = ROOT / "sounds"
 
 
@@ -61,3 +58,9 @@ def test_prompt_generator_lists_every_shipped_prompt():
     spec.loader.exec_module(module)
     assert set(module.PROMPTS) == {path.name for path in SOUNDS.glob("*.wav")}
     assert module.main(["--check", "--out", str(SOUNDS)]) == 0
+
+
+def test_registry_loads_the_shipped_flows_by_name():
+    registry = FlowRegistry(ROOT / "dialplans", sounds_dir=SOUNDS)
+    assert registry.reload() == []
+    assert {"auto_attendant", "survey", "press1", "satisfaction"} <= set(registry.names())
