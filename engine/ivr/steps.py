@@ -8,10 +8,12 @@ call has left the flow (hangup, transfer, queue, voicemail).
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.ivr import template
 from engine.ivr.errors import FlowAborted
 from engine.ivr.flow import Node
 from engine.ivr.schedule import pick_target
@@ -149,8 +151,13 @@ def _voicemail(run: Interpreter, node: Node) -> Outcome:
     return Outcome(None, f"voicemail for {box}: {path}", end="voicemail")
 
 
+def _url_quoted(value: Any) -> str:
+    return "" if value is None else urllib.parse.quote(str(value), safe="")
+
+
 def _webhook(run: Interpreter, node: Node) -> Outcome:
-    url = run.render(node.get("url"))
+    # Values go into the URL percent-encoded: a variable cannot add a path or a parameter.
+    url = template.render(node.get("url"), lambda name: _url_quoted(run.lookup(name)))
     body = {key: run.render(value) if isinstance(value, str) else value
             for key, value in (node.get("body") or {}).items()}
     try:

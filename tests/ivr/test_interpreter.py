@@ -336,3 +336,21 @@ def test_survey_keys_labels_and_answer_targets(write_flow, sounds_dir, tmp_path)
         assert run.steps[1].node == target
         assert channel.ops[1][-1] == "^(0|1|7|8)$"
         assert answers == ([] if not pressed else [("colour", pressed, {"1": "Blue", "8": "Yellow"}[pressed])])
+
+
+def test_webhook_url_values_are_percent_encoded(write_flow, sounds_dir, tmp_path):
+    flow = load_flow(write_flow("""
+        name: w
+        start: hook
+        nodes:
+          hook:
+            type: webhook
+            url: "http://crm.test/c/{who}?q={who}"
+            body: {who: "{who}", fixed: 3}
+            next: done
+          done: {type: hangup}
+    """), sounds_dir=sounds_dir)
+    crm = Crm()
+    make(flow, FakeChannel(), tmp_path, http=crm, variables={"who": "a/b?c=d&e"}).run()
+    assert crm.requests == [("POST", "http://crm.test/c/a%2Fb%3Fc%3Dd%26e?q=a%2Fb%3Fc%3Dd%26e",
+                             {"who": "a/b?c=d&e", "fixed": 3}, 5.0)]

@@ -314,3 +314,10 @@ def test_unsafe_yaml_tags_are_refused(write_flow, sounds_dir):
     path = write_flow("name: !!python/object/apply:os.system ['true']\nstart: a\nnodes: {}\n")
     (line,) = messages(path, sounds_dir)
     assert line.startswith(f"{path}:1:7: invalid YAML")
+
+
+def test_collect_pattern_cannot_contain_spaces(write_flow, sounds_dir):
+    path = write_flow(GOOD + "  c:\n    type: collect\n    prompt: menu.wav\n    into: x\n"
+                             "    pattern: '^1 2$'\n    next: bye\n")
+    errors = [e for e in messages(path, sounds_dir) if "warning" not in e]
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:19:14: node 'c': field 'pattern': '^1 2$' is not valid: Regex")
