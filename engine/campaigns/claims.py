@@ -9,8 +9,10 @@ A claim marks a batch of eligible contacts ``claimed`` under a unique lease toke
   rows carrying its own token, so even an expired lease cannot hand a contact out twice.
 
 Eligible: status new/retry/callback (or a ``claimed`` whose lease expired), due
-(``next_attempt_at`` empty or past); callbacks owned by an agent only for that agent.
-Order: due callbacks, then contact priority (1 first), then the longest waiting.
+(``next_attempt_at`` empty or past); callbacks owned by an agent only for that agent, and
+for an agent's claim only their own or unowned contacts.
+Order: due callbacks, (for an agent) their own contacts, contact priority (1 first),
+then the longest waiting.
 
 :func:`start_attempt` writes the Attempt row with a pre-chosen ``origination_uuid`` and
 moves the contact to ``dialing`` *before* the dialer sends ``originate``;
@@ -43,14 +45,15 @@ class LostClaim(RuntimeError):
 
 
 def _eligible(campaign_id: int, now: dt.datetime, agent_id: int | None) -> peewee.Expression:
-    whose = Contact.owner.is_null(True)
-    if agent_id:
-        whose |= Contact.owner == agent_id
-    open_callback = (Contact.status == "callback") & whose
-    claimable = Contact.status.in_(("new", "retry")) | open_callback | (
-        (Contact.status == "claimed") & (Contact.lease_until < now))
+    claimable = Contact.status.in_(CLAIMABLE) | ((Contact.status == "claimed") & (Contact.lease_until < now))
     due = Contact.next_attempt_at.is_null(True) | (Contact.next_attempt_at <= now)
-    return (Contact.campaign == campaign_id) & claimable & due
+    if agent_id:
+        # An agent's claim (preview, manual): their own contacts and unowned ones.
+        whose = Contact.owner.is_null(True) | (Contact.owner == agent_id)
+    else:
+        # The automatic dialer: anything but callbacks an agent booked for themselves.
+        whose = (Contact.status != "callback") | Contact.owner.is_null(True)
+    return (Contact.campaign == campaign_id) & claimable & due & whose
 
 
 def _write_lock() -> peewee._atomic:
@@ -69,7 +72,8 @@ def claim_batch(campaign: Campaign | int, n: int, *, owner: str, now: dt.datetim
     now = now or utcnow()
     campaign_id = campaign if isinstance(campaign, int) else campaign.id
     token = f"{owner}:{uuid.uuid4().hex[:12]}"
-    order = (peewee.Case(None, [(Contact.status == "callback", 0)], 1), Contact.priority,
+    order = (peewee.Case(None, [(Contact.status == "callback", 0)], 1),
+             *((peewee.Case(None, [(Contact.owner == agent_id, 0)], 1),) if agent_id else ()), Contact.priority,
              Contact.next_attempt_at.asc(nulls="first"), pk(Contact))
     with _write_lock():
         query = Contact.select(pk(Contact)).where(_eligible(campaign_id, now, agent_id)).order_by(*order).limit(n)
