@@ -129,6 +129,16 @@ class Interpreter:
         if prompt:
             self.channel.playback(self.playable(prompt))
 
+    def notify(self, callback: Callable[..., None] | None, *args: Any) -> None:
+        """Call a reporting callback; its failure is logged, never felt by the caller."""
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:  # noqa: BLE001 - a store/report failure must not end the call
+            log.exception("ivr %s call %s: callback %s failed", self.flow.name,
+                          self.channel.uuid, getattr(callback, "__name__", callback))
+
     def recording_path(self, node: Node) -> str:
         """A fresh file name for a recording made at `node`."""
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
@@ -144,8 +154,7 @@ class Interpreter:
         self.steps.append(step)
         log.info("ivr %s call %s step %s (%s) %.3fs: %s", self.flow.name, self.channel.uuid,
                  node.id, node.type, step.duration, step.result)
-        if self.on_step is not None:
-            self.on_step(step)
+        self.notify(self.on_step, step)
 
     def run(self) -> RunResult:
         """Run the flow to its end; never raises for flow or channel errors."""
@@ -197,6 +206,5 @@ class Interpreter:
                         self.flow.name, self.channel.uuid, exc)
         step = StepRecord("(fallback)", "fallback", started, time.monotonic() - began, result)
         self.steps.append(step)
-        if self.on_step is not None:
-            self.on_step(step)
+        self.notify(self.on_step, step)
         return RunResult(self.steps, kind, dict(self.vars), error=message)

@@ -99,8 +99,7 @@ def _survey(run: Interpreter, node: Node) -> Outcome:
     if answer is None:
         return Outcome(node.get("no_input") or node.get("next"), "no answer")
     run.set_var(node.get("into") or f"survey_{node.id}", answer.key)
-    if run.on_survey_answer is not None:
-        run.on_survey_answer(node.get("question"), answer.key, answer.label)
+    run.notify(run.on_survey_answer, node.get("question"), answer.key, answer.label)
     return Outcome(answer.next or node.get("next"), f"answer {answer.key} ({answer.label})")
 
 
@@ -143,8 +142,7 @@ def _voicemail(run: Interpreter, node: Node) -> Outcome:
     box = run.render(node.get("box"))
     path = _record_message(run, node, node.get("greeting"), True, int(node.get("max_seconds")))
     run.set_var("voicemail_path", path)
-    if run.on_voicemail is not None:
-        run.on_voicemail(box, path)
+    run.notify(run.on_voicemail, box, path)
     if node.get("next"):
         return Outcome(node.get("next"), f"voicemail for {box}: {path}")
     run.channel.hangup("NORMAL_CLEARING")

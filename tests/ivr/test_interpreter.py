@@ -354,3 +354,14 @@ def test_webhook_url_values_are_percent_encoded(write_flow, sounds_dir, tmp_path
     make(flow, FakeChannel(), tmp_path, http=crm, variables={"who": "a/b?c=d&e"}).run()
     assert crm.requests == [("POST", "http://crm.test/c/a%2Fb%3Fc%3Dd%26e?q=a%2Fb%3Fc%3Dd%26e",
                              {"who": "a/b?c=d&e", "fixed": 3}, 5.0)]
+
+
+def test_failing_callbacks_do_not_hurt_the_caller(everything, tmp_path):
+    def broken(*args):
+        raise RuntimeError("store is down")
+
+    channel = FakeChannel(dtmf=["1", "12345", "1"])
+    run = make(everything, channel, tmp_path, on_step=broken, on_survey_answer=broken,
+               on_voicemail=broken).run()
+    assert run.end == "transfer" and run.error is None
+    assert run.steps[-1].node == "handoff"
