@@ -276,7 +276,7 @@ CAMPAIGN_FIELDS = (
     Field("default_disposition", max_length=60, default="unprocessed"),
     Field("script", "text", help="Shown on the agent's screen pop; {first_name} etc. are filled in."),
     Field("no_agent_action", "choice", choices=("message", "hangup", "queue"), default="message"),
-    Field("no_agent_message", max_length=255), Field("amd_enabled", "bool"),
+    Field("no_agent_message", max_length=255, help="Played at once when an answered call finds no free agent (needed with action message)."), Field("amd_enabled", "bool"),
     Field("amd_action", "choice", choices=("hangup", "message", "agent", "ivr"), default="hangup"),
     Field("ivr_flow", max_length=120), Field("queue", "fk", fk=Queue), Field("record", "bool"),
     Field("mask_numbers", "bool"), Field("agents_may_fetch", "bool"),

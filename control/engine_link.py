@@ -99,14 +99,18 @@ def transition_campaign(campaign: Campaign, action: str) -> Campaign:
     from engine.campaigns.errors import LifecycleError
 
     ready = sum(1 for s in agent_states().values() if s.get("state") == "available")
+    starting_from = campaign.status
     if target == "running" and campaign.status == "draft":
         lifecycle.transition(campaign, "scheduled")  # draft reaches running through scheduled
     try:
         return lifecycle.transition(campaign, target, ready_agents=ready)
     except LifecycleError as exc:
-        # Start with nobody ready yet: schedule it; the engine runs it once an agent is ready.
-        if target == "running" and exc.reason == "no agent ready" and campaign.status != "scheduled":
-            return lifecycle.transition(campaign, "scheduled")
+        # Start with nobody ready yet: it stays (or becomes) scheduled; the engine runs it
+        # once an agent is ready.
+        if target == "running" and exc.reason == "no agent ready" and starting_from != "scheduled":
+            if campaign.status != "scheduled":
+                lifecycle.transition(campaign, "scheduled")
+            return campaign
         raise
 
 

@@ -29,6 +29,14 @@ def _engine_queues() -> dict[str, dict[str, Any]]:
     return queues
 
 
+def _since(state: dict[str, Any]) -> str:
+    """How long the agent has been in its state: the engine's seconds, or the stored start."""
+    if "seconds_in_state" in state:
+        seconds = int(state["seconds_in_state"])
+        return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    return str(state.get("since") or "")
+
+
 def visible_agent_ids(user: User) -> set[int]:
     return {a.id for a in scoped(Agent.select(Agent.id), Agent.team, user)}
 
@@ -41,7 +49,7 @@ def wallboard(user: User) -> dict[str, Any]:
         state = states.get(agent.id, {})
         agents.append({"id": agent.id, "name": agent.name, "extension": agent.extension,
                        "team": agent.team.name if agent.team_id else "", "state": state.get("state", "logged_out"),
-                       "reason": state.get("reason", ""), "since": state.get("since"),
+                       "reason": state.get("reason", ""), "since": _since(state),
                        "call_uuid": state.get("call_uuid", "")})
     live = _engine_queues()
     queues = []

@@ -64,7 +64,7 @@
 
   desk.addEventListener("click", function (event) {
     const button = event.target.closest("button[data-action]");
-    if (!button || button.type === "submit") return;
+    if (!button || button.type === "submit") return;  // submit buttons go through the submit handler
     const action = button.dataset.action;
     if (action === "hold") return call("hold", {on: button.dataset.on === "true"}).catch(() => {});
     if (action === "dial-now" || action === "dial-contact") return dialContact();
