@@ -33,7 +33,7 @@ from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.windows import to_utc_aware
 from engine.logs import log_context
-from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, make_pacer
+from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, make_pacer, progressive_lines
 from engine.store import Attempt, Campaign, Contact
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,12 @@ class CampaignDialer:
             abandoned_30d=rates.abandoned_30d, max_lines=self.campaign.max_lines or None,
             ring_timeout=float(self.campaign.ring_timeout_seconds), abandon_target=float(self.campaign.abandon_target))
 
+    def over_abandon_cap(self, now: dt.datetime) -> bool:
+        """True when today's or the 30-day abandon rate is above the campaign's target."""
+        rates = self.rates(now)
+        target = float(self.campaign.abandon_target)
+        return rates.today > target or rates.last_30_days > target
+
     def agents_spoken_for(self) -> int:
         """Agents this campaign's live calls will need (the group keeps them from others)."""
         ratio = float(self.campaign.power_ratio) if self.campaign.dial_mode == "power" else 1.0
@@ -146,7 +152,11 @@ class CampaignDialer:
         if self.campaign.status != "running" or self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
             return 0
         free = [a for a in free_agents if a not in {c.agent_id for c in self.live.values()}]
-        wanted = self.pacer.decide(self.snapshot(now, free))
+        snapshot = self.snapshot(now, free)
+        wanted = self.pacer.decide(snapshot)
+        if self.over_abandon_cap(now) and self.campaign.dial_mode == "power":
+            # Over the cap (3 % by default, per day or 30 days): no more than one line per free agent.
+            wanted = min(wanted, progressive_lines(snapshot))
         wanted = min(wanted, max(1, int(float(self.campaign.calls_per_second) * interval)))
         if wanted <= 0:
             return 0

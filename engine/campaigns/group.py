@@ -19,7 +19,10 @@ from collections.abc import Callable
 import gevent
 import peewee
 
-from engine.campaigns.dialer import CampaignDialer
+from engine.campaigns.claims import recycle
+from engine.campaigns.dialer import CampaignDialer, seconds
+from engine.campaigns.errors import LifecycleError
+from engine.campaigns.lifecycle import auto_status
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.preview import PreviewDesk
 from engine.campaigns.sql import rows
@@ -112,11 +115,31 @@ class DialerGroup:
                 dialer.on_hangup(call_uuid, cause, now)
             return
 
-    def start(self, now: Callable[[], dt.datetime], interval: float = 1.0) -> gevent.Greenlet:
-        """Run :meth:`tick` every ``interval`` seconds in a greenlet until :meth:`stop`."""
+    def sync(self, now: dt.datetime) -> None:
+        """Calendar step (every ~30 s): pick up scheduled/running campaigns, re-read them,
+        move them by their window (:func:`auto_status`) and recycle unreached contacts."""
+        for campaign in Campaign.select().where(Campaign.status.in_(("scheduled", "running"))):
+            self.add(campaign)
+        self.refresh()
+        for dialer in self.dialers.values():
+            try:
+                ready = len(self.agents.ready(dialer.agent_ids))
+                auto_status(dialer.campaign, now, ready)
+                recycle(dialer.campaign, now)
+            except (peewee.DatabaseError, LifecycleError) as exc:
+                log.error("campaign housekeeping failed campaign_id=%s: %s", dialer.campaign.id, exc)
+
+    def start(self, now: Callable[[], dt.datetime], interval: float = 1.0, sync_every: float = 30.0) -> gevent.Greenlet:
+        """Run :meth:`tick` every ``interval`` seconds (and :meth:`sync` every ``sync_every``)
+        in a greenlet until :meth:`stop`."""
         def loop() -> None:
+            last_sync = 0.0
             while True:
-                self.tick(now(), interval)
+                moment = now()
+                if seconds(moment) - last_sync >= sync_every:
+                    self.sync(moment)
+                    last_sync = seconds(moment)
+                self.tick(moment, interval)
                 gevent.sleep(interval)
         self._loop = gevent.spawn(loop)
         return self._loop

@@ -355,3 +355,26 @@ def _cross_checks(merged: Mapping[str, Any], flags: Mapping[str, Any], body: Map
             max(per_outcome.values()) > merged["max_attempts"]:
         errors.append(CampaignError("max_attempts_per_outcome", "no outcome may allow more than max_attempts"))
     return errors
+
+
+def check_references(cleaned: Mapping[str, Any], existing: Mapping[str, Any] | None = None) -> None:
+    """Check what the cleaned values point at exists in the store (trunk, schedule, queue,
+    team, IVR flow, an approved number in the caller-ID pool); raise CampaignValidationError."""
+    from engine.store import CallerId, IvrFlow, Queue, Schedule, Team, Trunk
+
+    merged = {**dict(existing or {}), **cleaned}
+    errors = []
+    for field, model in (("trunk", Trunk), ("schedule", Schedule), ("queue", Queue), ("team", Team)):
+        ref = merged.get(field)
+        if ref is not None and model.get_or_none(model._meta.primary_key == ref) is None:
+            errors.append(CampaignError(field, f"no {field} with id {ref}"))
+    if merged.get("ivr_flow") and IvrFlow.get_or_none(IvrFlow.name == merged["ivr_flow"]) is None:
+        errors.append(CampaignError("ivr_flow", f"no IVR flow named {merged['ivr_flow']!r}"))
+    if merged.get("caller_id_mode") in ("pool", "local_presence") and merged.get("caller_id_pool"):
+        approved = CallerId.select().where((CallerId.pool == merged["caller_id_pool"])
+                                           & (CallerId.approved == True))  # noqa: E712
+        if not approved.exists() and not merged.get("caller_id_number"):
+            errors.append(CampaignError("caller_id_pool", f"pool {merged['caller_id_pool']!r} has no approved number "
+                                                          "and no fallback caller_id_number is set"))
+    if errors:
+        raise CampaignValidationError(errors)

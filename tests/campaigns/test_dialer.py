@@ -109,6 +109,16 @@ def test_answer_without_agent_gets_message_after_two_seconds_and_counts_abandone
     assert abandon_rates(campaign, at(60) + dt.timedelta(days=31)).answered_30d == 0
 
 
+def test_power_falls_back_to_one_line_per_agent_over_the_abandon_cap(campaign):
+    campaign.dial_mode, campaign.power_ratio = "power", 3
+    contacts(campaign, 10)
+    Attempt.create(campaign=campaign, phone="+14155559999", origination_uuid="old", created_at=at(-60),
+                   answered_at=at(-55), outcome="abandoned", abandoned=True)
+    dialer, switch, pool = make(campaign, 1, 2)
+    assert dialer.over_abandon_cap(T0)
+    assert dialer.tick(T0, pool.ready(None)) == 2
+
+
 def test_amd_machine_is_hung_up_and_recorded(campaign):
     campaign.amd_enabled, campaign.amd_action = True, "hangup"
     contacts(campaign, 2)
@@ -286,3 +296,21 @@ def test_property_dialer_never_dials_outside_window_on_dnc_or_past_limits(campai
                  for z in callee_time_zones(attempt.phone)]
         assert all(dt.time(9) <= t < dt.time(21) for t in local)
     assert len(switch.originated) == Attempt.select().count()
+
+
+def test_group_sync_picks_up_campaigns_and_follows_their_window(sqlite_store):
+    from engine.store import Schedule
+
+    grid = Schedule.create(name="office", timezone="UTC", hours={"0": [["18:00", "20:00"]]})
+    scheduled = Campaign.create(name="later", status="scheduled", schedule=grid, caller_id_number="+14155550000")
+    Campaign.create(name="draft", status="draft", caller_id_number="+14155550000")
+    contacts(scheduled, 1)
+    _, switch, pool = make(scheduled, 1)
+    group = DialerGroup(switch, pool)
+    group.sync(T0)
+    assert list(group.dialers) == [scheduled.id]
+    assert Campaign.get_by_id(scheduled.id).status == "running"
+    assert group.tick(T0) == 1
+    group.sync(at(3600))  # 20:00: the grid closed
+    assert Campaign.get_by_id(scheduled.id).status == "scheduled"
+    assert group.tick(at(3601)) == 0

@@ -104,3 +104,18 @@ def test_update_validates_only_given_fields_but_checks_against_existing():
     existing = validate_campaign(GOOD)
     assert validate_campaign({"priority": "2"}, existing) == {"priority": 2}
     assert "end_date" in errors_of({"end_date": "2026-01-01"}, existing)
+
+
+def test_references_must_exist(sqlite_store):
+    from engine.campaigns.validation import check_references
+    from engine.store import CallerId, Trunk
+
+    trunk = Trunk.create(name="t", gateway="gw")
+    cleaned = validate_campaign({**GOOD, "trunk": trunk.id})
+    check_references(cleaned)
+    with pytest.raises(CampaignValidationError) as info:
+        check_references({**cleaned, "trunk": trunk.id + 1, "schedule": 9, "ivr_flow": "nope",
+                          "caller_id_mode": "pool", "caller_id_pool": "east", "caller_id_number": ""})
+    assert set(info.value.as_dict()) == {"trunk", "schedule", "ivr_flow", "caller_id_pool"}
+    CallerId.create(number="+14155550001", pool="east", approved=True)
+    check_references({**cleaned, "caller_id_mode": "pool", "caller_id_pool": "east", "caller_id_number": ""})
