@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         health,
         metrics,
         supervisor,
+        tokens_page,
     )
 
     _bind_store(app)
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     api.init_app(app)
     app.register_blueprint(desk.bp)
     app.register_blueprint(supervisor.bp)
+    app.register_blueprint(tokens_page.bp)
     auth.csrf.exempt(directory.bp)
     app.register_blueprint(directory.bp)
     return app

@@ -60,6 +60,8 @@ def _areas() -> list[tuple[str, str]]:
     if current_user.role in ("admin", "supervisor", "auditor"):
         areas.insert(0, ("Supervisor wallboard", url_for("supervisor.page")))
         areas.append(("IVR flows", url_for("ivr.index")))
+        areas.append(("Inbound routes", url_for("routes.edit")))
+        areas.append(("API tokens", url_for("tokens.page")))
         areas.append(("Audit log", url_for("health.audit_log")))
     return areas
 

@@ -1,7 +1,8 @@
 """Server-sent events: the engine's domain events, filtered per viewer, plus periodic snapshots.
 
-With the engine running, events come from ``EngineAPI.subscribe()``; without it the stream
-still sends the store's snapshot every few seconds so pages stay current.
+With the engine running, events come from one ``EngineAPI.subscribe()`` per app, fanned out
+by ``LiveHub``; without it the stream still sends the store's snapshot every few seconds so
+pages stay current.
 """
 from __future__ import annotations
 
@@ -27,51 +28,67 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str, separators=(',', ':'))}\n\n"
 
 
-class EventFeed:
-    """Reads an engine subscription with a timeout, whatever its shape.
+class LiveHub:
+    """One subscription to the engine, fanned out to every open SSE stream.
 
-    The engine's bus subscription has ``get(timeout)``; any other iterator is pumped by a
-    helper thread (a greenlet under gevent) into a queue.
+    Each stream gets its own bounded queue and leaves cleanly when the browser goes away,
+    so the engine's bus sees one subscriber however many pages are open.
     """
 
     def __init__(self, engine: Any) -> None:
-        self._subscription = engine.subscribe() if engine is not None else None
-        self._queue: queue.Queue[DomainEvent | None] | None = None
-        self._stopped = threading.Event()
-        if self._subscription is not None and not hasattr(self._subscription, "get"):
-            self._queue = queue.Queue(maxsize=1000)
-            threading.Thread(target=self._pump, daemon=True, name="sse-pump").start()
+        self.engine = engine
+        self._listeners: set[queue.Queue[DomainEvent]] = set()
+        self._lock = threading.Lock()
+        self._running = False
+
+    def listen(self) -> queue.Queue[DomainEvent]:
+        listener: queue.Queue[DomainEvent] = queue.Queue(maxsize=1000)
+        with self._lock:
+            self._listeners.add(listener)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._pump, daemon=True, name="sse-hub").start()
+        return listener
+
+    def leave(self, listener: queue.Queue[DomainEvent]) -> None:
+        with self._lock:
+            self._listeners.discard(listener)
 
     def _pump(self) -> None:
-        assert self._queue is not None and self._subscription is not None
         try:
-            for event in self._subscription:
-                if self._stopped.is_set():
-                    return
-                try:
-                    self._queue.put_nowait(event)
-                except queue.Full:
-                    log.warning("sse feed full; dropping event kind=%s", event.kind)
+            for event in self.engine.subscribe():
+                with self._lock:
+                    listeners = list(self._listeners)
+                for listener in listeners:
+                    _offer(listener, event)
+        except Exception:  # noqa: BLE001 - the hub restarts on the next listener
+            log.exception("engine event feed failed")
         finally:
-            self._queue.put(None)
+            with self._lock:
+                self._running = False
 
-    def get(self, timeout: float) -> DomainEvent | None:
-        if self._subscription is None:
-            time.sleep(timeout)
-            return None
-        if self._queue is None:
-            event: DomainEvent | None = self._subscription.get(timeout=timeout)
-            return event
+
+def _offer(listener: queue.Queue[DomainEvent], event: DomainEvent) -> None:
+    # A slow page loses its oldest events rather than holding up the others.
+    while True:
         try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+            listener.put_nowait(event)
+            return
+        except queue.Full:
+            try:
+                listener.get_nowait()
+            except queue.Empty:
+                pass
 
-    def close(self) -> None:
-        self._stopped.set()
-        close = getattr(self._subscription, "close", None)
-        if close is not None and self._queue is None:
-            close()
+
+def hub() -> LiveHub | None:
+    engine = current_app.config.get("FSCC_ENGINE")
+    if engine is None:
+        return None
+    found: LiveHub | None = current_app.extensions.get("fscc_live")
+    if found is None or found.engine is not engine:
+        found = current_app.extensions["fscc_live"] = LiveHub(engine)
+    return found
 
 
 def stream(snapshot: Callable[[], dict[str, Any]], want: Callable[[DomainEvent], dict[str, Any] | None],
@@ -81,10 +98,10 @@ def stream(snapshot: Callable[[], dict[str, Any]], want: Callable[[DomainEvent],
     ``want`` returns the data to send for an event, or None to skip it. ``limit`` ends the
     stream after that many seconds (tests); browsers reconnect by themselves.
     """
-    engine = current_app.config.get("FSCC_ENGINE")
+    live = hub()
 
     def generate() -> Iterator[str]:
-        feed = EventFeed(engine)
+        listener = live.listen() if live is not None else None
         started = last_snapshot = time.monotonic()
         try:
             yield "retry: 2000\n\n"
@@ -93,7 +110,7 @@ def stream(snapshot: Callable[[], dict[str, Any]], want: Callable[[DomainEvent],
                 wait = min(every, KEEPALIVE_SECONDS)
                 if limit is not None:
                     wait = max(0.05, min(wait, limit - (time.monotonic() - started)))
-                event = feed.get(timeout=wait)
+                event = _next(listener, wait)
                 if event is not None:
                     data = want(event)
                     if data is not None:
@@ -102,9 +119,20 @@ def stream(snapshot: Callable[[], dict[str, Any]], want: Callable[[DomainEvent],
                     last_snapshot = time.monotonic()
                     yield sse("snapshot", snapshot())
         finally:
-            feed.close()
+            if live is not None and listener is not None:
+                live.leave(listener)
 
     response = Response(stream_with_context(generate()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
+
+
+def _next(listener: queue.Queue[DomainEvent] | None, timeout: float) -> DomainEvent | None:
+    if listener is None:
+        time.sleep(timeout)
+        return None
+    try:
+        return listener.get(timeout=timeout)
+    except queue.Empty:
+        return None

@@ -129,7 +129,7 @@ def make_blueprint(resource: Resource) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    from control.admin import campaigns, imports, ivr
+    from control.admin import campaigns, imports, ivr, routes
 
     for resource in all_resources():
         bp = make_blueprint(resource)
@@ -138,3 +138,4 @@ def init_app(app: Flask) -> None:
             imports.extend(bp)
         app.register_blueprint(bp)
     app.register_blueprint(ivr.bp)
+    app.register_blueprint(routes.bp)

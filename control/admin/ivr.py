@@ -63,7 +63,31 @@ def _require(roles: tuple[str, ...]) -> None:
 def index() -> Any:
     _require(READERS)
     flows = list(IvrFlow.select().order_by(IvrFlow.name))
-    return render_template("admin/ivr_list.html", flows=flows, can_write=current_user.role in ADMIN)
+    stored = {f.name for f in flows}
+    files = [p.name for p in flow_files() if p.stem not in stored]
+    return render_template("admin/ivr_list.html", flows=flows, files=files, can_write=current_user.role in ADMIN)
+
+
+def flow_files() -> list[pathlib.Path]:
+    """YAML flow files shipped in the dialplans directory (those with ``nodes``)."""
+    folder = pathlib.Path(current_app.config["FSCC_SETTINGS"].dialplans_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.y*ml") if p.is_file() and "\nnodes:" in "\n" + p.read_text(errors="replace"))
+
+
+@bp.route("/import/<filename>", methods=["POST"])
+def import_file(filename: str) -> Any:
+    """Store a shipped flow file (checked like any edit) so campaigns and routes can use it."""
+    _require(ADMIN)
+    path = next((p for p in flow_files() if p.name == filename), None) or abort(404)
+    saved, problems = save_flow(path.stem, path.read_text(encoding="utf-8"), None)
+    if saved is None:
+        flash(f"{filename}: " + "; ".join(f"line {p['line']}: {p['message']}" for p in problems))
+        return redirect(url_for(".index"))
+    audit("create", "ivr_flows", saved.id, name=saved.name, file=filename)
+    flash(f"Flow {saved.name} stored from {filename}.")
+    return redirect(url_for(".edit", flow_id=saved.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

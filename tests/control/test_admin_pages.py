@@ -105,3 +105,24 @@ def test_agent_lands_on_the_desk_and_admin_pages_are_closed(world, make_client):
     client = make_client("agent1")
     assert client.get("/").headers["Location"].endswith("/desk/")
     assert client.get("/admin/campaigns/").status_code == 403
+
+
+def test_routes_editor_checks_lines_and_writes_good_files(world, make_client, tmp_path):
+    client = make_client("admin", dialplans_dir=str(tmp_path))
+    bad = "routes:\n  - name: sales\n    did: '100'\n    to: {queue: sales, colour: red}\n"
+    page = client.post("/admin/routes/", data={"source": bad})
+    assert page.status_code == 422 and "line 4" in page.get_data(as_text=True)
+    assert not (tmp_path / "routes.yaml").exists()
+    good = "routes:\n  - name: sales\n    did: '100'\n    to: {queue: sales}\n"
+    assert client.post("/admin/routes/", data={"source": good}).status_code == 302
+    assert (tmp_path / "routes.yaml").read_text() == good
+
+
+def test_shipped_flow_files_can_be_stored(world, make_client, tmp_path):
+    (tmp_path / "hello.yaml").write_text("name: hello\nstart: bye\nnodes:\n  bye:\n    type: hangup\n")
+    (tmp_path / "routes.yaml").write_text("routes: []\n")
+    client = make_client("admin", dialplans_dir=str(tmp_path))
+    listing = client.get("/admin/ivr/").get_data(as_text=True)
+    assert "hello.yaml" in listing and "routes.yaml" not in listing
+    assert client.post("/admin/ivr/import/hello.yaml").status_code == 302
+    assert IvrFlow.get(IvrFlow.name == "hello").source.startswith("name: hello")
