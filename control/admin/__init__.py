@@ -129,13 +129,15 @@ def make_blueprint(resource: Resource) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    from control.admin import campaigns, imports, ivr, routes
+    from control.admin import campaigns, dnc, imports, ivr, routes
 
     for resource in all_resources():
         bp = make_blueprint(resource)
         if resource.name == "campaigns":
             campaigns.extend(bp)
             imports.extend(bp)
+        if resource.name == "dnc":
+            dnc.extend(bp)
         app.register_blueprint(bp)
     app.register_blueprint(ivr.bp)
     app.register_blueprint(routes.bp)

@@ -185,3 +185,12 @@ def campaign_assign(object_id: int) -> Any:
     return ok({"assigned": moved})
 
 
+
+
+@bp.route("/dnc/import", methods=["POST"])
+def dnc_import() -> Any:
+    """Multipart ``file`` with ``scope`` (global|team|campaign), ``team``/``campaign`` ids, ``region``."""
+    from control.admin.dnc import import_upload
+
+    _require(MANAGERS)
+    return ok(import_upload(request.files.get("file"), request.form), 201)

@@ -116,6 +116,11 @@ SPECIAL_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{object_id}/assign": {"post": _op(
         "Assign contacts: {agent, contacts} or {shares: {agent_id: percent}, scope}", params=CAMPAIGN,
         body=_obj(agent="integer", contacts="array", shares="object", scope="string"))},
+    "/api/v1/dnc/import": {"post": {
+        **_op("Bulk DNC import (multipart 'file', 'scope', 'team', 'campaign', 'region')", status="201", roles="admin, supervisor"),
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "scope": {"type": "string"}, "team": {"type": "integer"},
+            "campaign": {"type": "integer"}, "region": {"type": "string"}}}}}}}},
     "/api/v1/contacts/{contact_id}": {"get": _op("One contact with its history (team-scoped)", params=("contact_id",))},
     "/api/v1/desk/state": {"get": _op("The signed-in agent and its state", roles="agent")},
     "/api/v1/desk/login": {"post": _op("Log in to the engine with your extension", body=_obj(extension="string"), roles="agent")},

@@ -142,3 +142,19 @@ def test_import_over_the_api_reports_bad_rows(world, make_client):
     report = client.get(f"/api/v1/campaigns/{cid}/imports/{job_id}/errors").get_data(as_text=True)
     assert report.splitlines()[0].startswith("row,reason") and "not-a-number" in report
     assert Contact.get(Contact.phone == "+14155550001").custom == {"plan": "gold"}
+
+
+def test_dnc_bulk_import_reports_bad_lines(world, make_client):
+    from engine.store import DncEntry
+
+    client = make_client("sup")
+    data = "+14155550111\nnonsense\n+14155550112,red,legal,asked us\n"
+    glob = client.post("/api/v1/dnc/import", data={"file": (io.BytesIO(data.encode()), "dnc.txt"), "scope": "global"},
+                       content_type="multipart/form-data")
+    assert glob.status_code == 422 and glob.get_json()["error"]["field"] == "scope"
+    resp = client.post("/api/v1/dnc/import", data={"file": (io.BytesIO(data.encode()), "dnc.txt"), "scope": "team",
+                                                   "team": str(world["sales"])}, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["stored"] == 2 and body["rejected"][0]["line"] == 2
+    assert DncEntry.get(DncEntry.phone == "+14155550112").list_color == "red"

@@ -121,6 +121,8 @@ def table(w: Any) -> list[Row]:
         ("POST", f"/supervisor/agents/{ag1}/break", {"reason": "coaching"}, page(MANAGERS, 302)),
         ("GET", "/admin/", None, page(READERS, 200)),
         ("GET", "/admin/routes/", None, page(READERS, 200)),
+        ("POST", "/admin/dnc/import", {}, page(MANAGERS, 302)),
+        ("POST", "/api/v1/dnc/import", {}, allow(MANAGERS, 422)),
         ("POST", "/admin/routes/", {"source": "routes: [oops"}, page(ADMIN, 422)),
         ("POST", "/admin/ivr/import/nofile.yaml", {}, page(ADMIN, 404)),
         ("GET", "/account/tokens/", None, page(EVERYONE, 200)),
