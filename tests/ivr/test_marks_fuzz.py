@@ -86,7 +86,7 @@ NODES = st.dictionaries(IDS, st.sampled_from(["menu", "hangup", "branch", "surve
     lambda kind: _node(kind, st.one_of(IDS, st.just("zz")))), min_size=1)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(nodes=NODES, start=IDS)
 def test_random_graphs_give_errors_not_crashes(tmp_path_factory, nodes, start):
     import yaml
