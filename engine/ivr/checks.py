@@ -130,6 +130,10 @@ def _check_node(node: Node, sounds_dir: Path) -> Iterator[Finding]:
         for key, value in (node.spec.get(mapping_name) or {}).items():
             if isinstance(value, str):
                 yield from _check_template(value, (*base, mapping_name, key), node.id)
+    if node.get("no_input") == node.id:
+        yield Finding((*base, "no_input"), _in_node(
+            node.id, "no_input repeats this node forever for a silent caller (retries already "
+                     "repeat the prompt); send them somewhere that ends"), severity="warning")
     checker = _TYPE_CHECKS.get(node.type)
     if checker:
         yield from checker(node, base)
