@@ -84,7 +84,8 @@ nodes:
   message: {type: record, max_seconds: 2, next: hop}
   hop: {type: goto, next: vm}
   vm: {type: voicemail, box: "{account}", max_seconds: 2, next: agent}
-  agent: {type: transfer, to: agent, target: "{agent_ext}", on_failure: bye}
+  agent: {type: transfer, to: agent, target: "{agent_ext}", on_failure: overflow}
+  overflow: {type: queue, queue: support, on_failure: bye}
   bye: {type: hangup, prompt: goodbye.wav}
 """
 
@@ -232,10 +233,15 @@ def test_no_input_and_refused_transfer_end_cleanly(harness_for):
     run = silent.get(timeout=30)
     assert [s.node for s in run.steps][-2:] == ["main", "bye"] and run.end == "hangup"
     assert run.steps[-2].result == "no valid input"
-    _, refused = harness.call(digits="12222#1")
-    run = refused.get(timeout=30)
+    _, basic = harness.call(digits="12222#")
+    run = basic.get(timeout=30)
     assert run.variables["tier"] == "basic"  # not gold: straight to bye
     assert [s.node for s in run.steps][-2:] == ["route", "bye"]
+    _, refused = harness.call(digits="112345#1")
+    run = refused.get(timeout=30)
+    assert [s.node for s in run.steps][-3:] == ["vm", "agent", "overflow"]
+    assert run.steps[-2].result == "agent '1002' refused"
+    assert run.end == "queue" and run.steps[-1].result == "queue support"
 
 
 def test_caller_hangup_mid_flow(harness_for):
