@@ -73,7 +73,7 @@ def _analyse(path: Path, sounds_dir: Path) -> tuple[list[FlowError], Flow | None
         return errors, None
     problems = schema_problems(doc.data)
     errors += [
-        error(at(p.path, p.at_key), _dotted(p.path),
+        error(at(p.path, p.at_key), _dotted(p.field or p.path),
               _context(p.path[:-1] if p.at_key else p.path) + p.message)
         for p in problems
     ]

@@ -43,6 +43,7 @@ class SchemaProblem:
     path: tuple[str | int, ...]
     message: str
     at_key: bool = False  # point at the key itself (unknown field) rather than its value
+    field: tuple[str | int, ...] | None = None  # the field named, when not `path` (missing)
 
 
 def schema_problems(document: Any) -> list[SchemaProblem]:
@@ -68,7 +69,7 @@ def _explain(error: ValidationError) -> Iterator[SchemaProblem]:
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield SchemaProblem(path, f"missing required field '{missing}'")
+        yield SchemaProblem(path, f"missing required field '{missing}'", field=(*path, missing))
         return
     alternatives = error.validator_value if error.validator == "oneOf" else None
     if alternatives and all(set(alt) == {"required"} for alt in alternatives):

@@ -330,3 +330,9 @@ def test_menu_no_input_to_itself_is_a_warning(write_flow, sounds_dir):
         f"{path}:9:15: warning: node 'main': no_input repeats this node forever for a silent caller "
         "(retries already repeat the prompt); send them somewhere that ends"]
     assert load_flow(path, sounds_dir=sounds_dir).name == "menu"
+
+
+def test_missing_field_names_the_field(write_flow, sounds_dir):
+    path = write_flow("name: x\nnodes:\n  a:\n    type: transfer\n    to: queue\n")
+    fields = [e.field for e in validate_files([path], sounds_dir=sounds_dir)]
+    assert fields == ["start", "nodes.a.target"]
