@@ -188,8 +188,9 @@ def finish_attempt(attempt: Attempt, outcome: str, *, campaign: Campaign, now: d
         attempt.save()
         if contact_id is None:
             return ""
-        contact = Contact.get_by_id(contact_id)
-        status, due = next_step(campaign, outcome, contact.attempts, outcome_counts(contact_id), now)
+        attempts = Contact.select(Contact.attempts).where(pk(Contact) == contact_id).scalar() or 0
+        counts = outcome_counts(contact_id) if outcome in RETRY_OUTCOMES else {}
+        status, due = next_step(campaign, outcome, int(attempts), counts, now)
         (Contact.update(status=status, next_attempt_at=due, last_outcome=outcome, lease_owner="", lease_until=None)
          .where(pk(Contact) == contact_id).execute())
     return status

@@ -76,7 +76,8 @@ def remove_contacts(campaign: Campaign, contact_ids: Iterable[int]) -> RemoveRes
     return RemoveResult(removable, refused)
 
 
-def _mask(phone: str) -> str:
+def mask_phone(phone: str) -> str:
+    """A number as agents see it when the campaign masks numbers: "+1415555****"."""
     return phone[:-4] + "****" if len(phone) > 6 else "****"
 
 
@@ -98,7 +99,7 @@ def export_contacts(campaign: Campaign, out: IO[str], *, mask_numbers: bool = Fa
              .join(last_attempt, peewee.JOIN.LEFT_OUTER, on=(last_attempt.c.contact_id == Contact.id))
              .where(Contact.campaign == campaign).order_by(Contact.id).objects())
     for contact in query.iterator():
-        phones = [_mask(p) if mask_numbers else p for p in contact.phones] + [""] * (5 - len(contact.phones))
+        phones = [mask_phone(p) if mask_numbers else p for p in contact.phones] + [""] * (5 - len(contact.phones))
         writer.writerow([
             contact.id, *phones, contact.first_name, contact.last_name, contact.organisation, contact.position,
             contact.extra, contact.priority, contact.status, contact.attempts, contact.last_outcome,

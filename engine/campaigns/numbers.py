@@ -135,7 +135,7 @@ class PhoneNormaliser:
         return self._accept(home.country_code, compact)
 
     def _international(self, digits: str) -> str | None:
-        if not _DIGITS.match(digits):
+        if not _DIGITS.match(digits) or digits[0] == "0":  # no country code starts with 0
             return None
         for size in (1, 2, 3):
             country_code = int(digits[:size])
