@@ -2,43 +2,31 @@
 # (peewee adds <fk>_id attributes and field expressions at run time)
 """What the agent desk does besides call control: the screen pop data, dispositions, callbacks.
 
-Call control goes to the engine (``EngineAPI``); dispositions and callbacks are written
-here, each submission in one transaction (contact result, DNC entry, callback row).
+Call control goes to the engine (``EngineAPI``); dispositions, callbacks, DNC and webhooks
+go through ``engine.campaigns.dispositions`` (one transaction per submission).
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-import peewee
-
 from control.admin.contacts import contact_dict, history
-from control.engine_link import maybe_engine, parse_callback_time
+from control.engine_link import maybe_engine
 from control.forms import FieldError
 from engine.api import EngineError
-from engine.store import (
-    Agent,
-    Attempt,
-    Callback,
-    Campaign,
-    Contact,
-    Disposition,
-    DispositionType,
-    User,
-    database,
-    utcnow,
-)
+from engine.store import Agent, Callback, Campaign, Contact, DispositionType
 
 CALLBACK_HELP = 'e.g. "45m", "3h", "2d", "1w" or a date "2026-12-01 14:30" (UTC)'
 
 
 def disposition_types(campaign: Campaign | None) -> list[DispositionType]:
-    """The campaign's own dispositions, or the default set when it has none."""
-    if campaign is not None:
-        own = list(DispositionType.select().where(DispositionType.campaign == campaign).order_by(DispositionType.id))
-        if own:
-            return own
-    return list(DispositionType.select().where(DispositionType.campaign.is_null()).order_by(DispositionType.id))
+    """The agent's picker: the default set overlaid with the campaign's own types."""
+    from engine.campaigns import dispositions
+
+    dispositions.ensure_default_types()  # idempotent; the store may predate a new default
+    if campaign is None:
+        return list(DispositionType.select().where(DispositionType.campaign.is_null()).order_by(DispositionType.id))
+    return dispositions.disposition_types(campaign)
 
 
 def render_script(campaign: Campaign | None, contact: Contact | None) -> str:
@@ -88,63 +76,38 @@ def screen_pop(agent: Agent, contact: Contact | None) -> dict[str, Any]:
     }
 
 
-def save_disposition(agent: Agent, user: User, contact: Contact, code: str, notes: str = "",
-                     callback: str = "", now: dt.datetime | None = None) -> tuple[Disposition, Callback | None]:
-    """Record the agent's result for a contact, with an optional callback ("3h", "2d", a date)."""
-    now = now or utcnow()
-    campaign = contact.campaign
-    kinds = {d.code: d for d in disposition_types(campaign)}
-    if code not in kinds:
-        raise FieldError("code", f"must be one of {', '.join(kinds) or '(no dispositions defined)'}")
-    if len(notes) > 10_000:
-        raise FieldError("notes", "must be at most 10000 characters")
-    due = None
-    if callback.strip():
-        try:
-            due = parse_callback_time(callback, now)
-        except ValueError as exc:
-            raise FieldError("callback", str(exc)) from None
-    kind = kinds[code]
-    attempt = (Attempt.select().where((Attempt.contact == contact) & (Attempt.agent == agent))
-               .order_by(Attempt.created_at.desc()).first())
-    with database.atomic():
-        row = Disposition.create(contact=contact, attempt=attempt, agent=agent, code=code, notes=notes)
-        contact.disposition = code
-        fields: list[peewee.Field] = [Contact.disposition]
-        callback_row = None
-        if kind.adds_to_dnc:
-            from engine.campaigns.dnc import add_dnc
+def save_disposition(agent: Agent, contact: Contact, code: str, notes: str = "",
+                     callback: str = "", now: dt.datetime | None = None) -> Any:
+    """Record the agent's result (engine.campaigns.dispositions), then end wrap-up or hang up
+    as the campaign says and deliver its webhook. Returns the engine's SubmitResult."""
+    from engine.campaigns.dispositions import submit_disposition
+    from engine.campaigns.errors import CampaignError
 
-            level = campaign.dnc_level
-            add_dnc(contact.phone, scope=level, team=campaign.team_id if level == "team" else None,
-                    campaign=campaign.id if level == "campaign" else None, reason=f"disposition {code}")
-            contact.status = "dnc"
-            fields.append(Contact.status)
-        elif due is not None:
-            callback_row = Callback.create(contact=contact, campaign=campaign, team=campaign.team_id, agent=agent,
-                                           phone=contact.phone, due_at=due, reason=notes[:120],
-                                           created_by=user)
-            contact.status, contact.next_attempt_at = "callback", due
-            fields += [Contact.status, Contact.next_attempt_at]
-        elif kind.final:
-            contact.status = "done"
-            fields.append(Contact.status)
-        contact.save(only=fields)
-    _after_submit(agent, campaign)
-    return row, callback_row
+    try:
+        result = submit_disposition(contact, code, agent_id=agent.id, notes=notes, callback=callback or None, now=now)
+    except CampaignError as exc:
+        raise FieldError("callback" if exc.field == "due" else exc.field, exc.message) from None
+    result.send_webhook()
+    _after_submit(agent, result.hangup, result.end_wrap_up)
+    return result
 
 
-def _after_submit(agent: Agent, campaign: Campaign) -> None:
+def latest_callback(agent: Agent, contact: Contact) -> Callback | None:
+    return (Callback.select().where((Callback.contact == contact) & (Callback.agent == agent) & (Callback.done == False))  # noqa: E712
+            .order_by(Callback.id.desc()).first())
+
+
+def _after_submit(agent: Agent, hangup: bool, end_wrap_up: bool) -> None:
     engine = maybe_engine()
     if engine is None:
         return
-    try:
-        if campaign.hangup_after_submit:
-            engine.hangup(agent.id)
-        if campaign.auto_end_wrap_up:
-            engine.end_wrap_up(agent.id)
-    except EngineError:
-        pass  # not in a call / not in wrap-up any more: nothing left to end
+    for wanted, command in ((hangup, engine.hangup), (end_wrap_up, engine.end_wrap_up)):
+        if not wanted:
+            continue
+        try:
+            command(agent.id)
+        except EngineError:
+            pass  # no call / no wrap-up any more: nothing left to end
 
 
 def _name(contact: Contact | None) -> str:

@@ -7,7 +7,6 @@ and commands answer 503 with a clear message instead of failing half-way.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import peewee
@@ -115,23 +114,3 @@ def transition_campaign(campaign: Campaign, action: str) -> Campaign:
 
 
 LIFECYCLE_ACTIONS = ("schedule", "start", "pause", "resume", "complete", "restart", "second_pass", "draft")
-
-
-def parse_callback_time(text: str, now: dt.datetime) -> dt.datetime:
-    """ "3h", "2d", "45m", "1w", or a date/time "2026-12-01 14:30"; raise ValueError otherwise."""
-    from engine.campaigns.timeparse import parse_duration
-
-    text = text.strip()
-    try:
-        return now + dt.timedelta(seconds=parse_duration(text))
-    except ValueError:
-        pass
-    try:
-        when = dt.datetime.fromisoformat(text.replace("T", " "))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a delay like 3h, 2d or a date YYYY-MM-DD [HH:MM]") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    if when <= now:
-        raise ValueError(f"{text!r} is in the past")
-    return when

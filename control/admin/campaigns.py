@@ -86,8 +86,10 @@ def extend(bp: Blueprint) -> None:
                 agent_id = request.form.get("agent", "")
                 agent = Agent.get_or_none(Agent.id == int(agent_id)) if agent_id.isdigit() else None
                 ids = [int(v) for v in request.form.getlist("contact") if v.isdigit()]
-                moved = assign_manual(campaign, agent, ids)
-                flash(f"{moved} contact(s) assigned to {agent.name if agent else 'the pool'}.")
+                result = assign_manual(campaign, agent, ids)
+                refused = "; ".join(f"{k}: {v}" for k, v in list(result["refused"].items())[:5])
+                flash(f"{result['assigned']} contact(s) assigned to {agent.name if agent else 'the pool'}."
+                      + (f" Refused: {refused}" if refused else ""))
                 audit("campaign.assign", "campaigns", campaign.id, agent=agent_id, contacts=len(ids))
         except FieldError as exc:
             flash(f"Assignment: {exc.field}: {exc.message}")

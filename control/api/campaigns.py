@@ -180,9 +180,9 @@ def campaign_assign(object_id: int) -> Any:
     contacts = data.get("contacts")
     if not isinstance(contacts, list) or not all(isinstance(c, int) for c in contacts):
         raise FieldError("contacts", "must be a list of contact ids")
-    moved = assign_manual(campaign, agent, contacts)
+    result = assign_manual(campaign, agent, contacts)
     audit("campaign.assign", "campaigns", campaign.id, agent=data.get("agent"), contacts=len(contacts))
-    return ok({"assigned": moved})
+    return ok(result)
 
 
 

@@ -15,7 +15,13 @@ from flask_login import current_user
 from control.api import body, bp, ok
 from control.api.resources import _require
 from control.auth import audit
-from control.desk_service import find_contact, own_callbacks, save_disposition, screen_pop
+from control.desk_service import (
+    find_contact,
+    latest_callback,
+    own_callbacks,
+    save_disposition,
+    screen_pop,
+)
 from control.engine_link import engine, maybe_engine, stored_agent_states
 from control.forms import FieldError
 from engine.api import EngineError
@@ -218,13 +224,14 @@ def desk_disposition() -> Any:
     contact = find_contact(agent, _int(data, "contact_id"), "")
     if contact is None:
         raise FieldError("contact_id", "no such contact in your team")
-    row, callback = save_disposition(agent, current_user.user, contact, _text(data, "code", max_length=60),
-                                     _text(data, "notes", required=False, max_length=10_000),
-                                     _text(data, "callback", required=False, max_length=40))
-    audit("disposition", "contacts", contact.id, code=row.code, callback=bool(callback))
-    return ok({"disposition": {"id": row.id, "code": row.code},
+    wants_callback = _text(data, "callback", required=False, max_length=40)
+    result = save_disposition(agent, contact, _text(data, "code", required=False, max_length=60),
+                              _text(data, "notes", required=False, max_length=10_000), wants_callback)
+    callback = latest_callback(agent, contact) if result.contact_status == "callback" else None
+    audit("disposition", "contacts", contact.id, code=result.disposition.code, callback=callback is not None)
+    return ok({"disposition": {"id": result.disposition.id, "code": result.disposition.code},
                "callback": {"id": callback.id, "due_at": callback.due_at.isoformat(timespec="minutes")}
-               if callback else None, "contact_status": contact.status}, 201)
+               if callback else None, "contact_status": result.contact_status}, 201)
 
 
 @bp.route("/desk/callbacks")

@@ -6,9 +6,8 @@ import threading
 
 import pytest
 
-from control.engine_link import parse_callback_time
 from engine.api import EngineError
-from engine.store import Callback, Contact, Disposition, DispositionType, DncEntry
+from engine.store import Callback, Contact, Disposition, DispositionType, DncEntry, utcnow
 
 
 def test_desk_commands_reach_the_engine_for_the_agents_own_profile(world, make_client, fake_engine):
@@ -51,7 +50,7 @@ def test_screen_pop_has_fields_history_script_and_dispositions(world, make_clien
     pop = client.get(f"/api/v1/desk/pop?contact_id={world['contact_sales']}").get_json()
     assert pop["contact"]["first_name"] == "sales-customer"
     assert pop["script"] == "Hello sales-customer!"
-    assert [d["code"] for d in pop["dispositions"]] == ["unprocessed", "follow_up", "failed", "success"]
+    assert [d["code"] for d in pop["dispositions"]] == ["unprocessed", "follow_up", "failed", "success", "do_not_call"]
     by_number = client.get("/api/v1/desk/pop?number=%2B14155552671").get_json()
     assert by_number["contact"]["id"] == world["contact_sales"]
 
@@ -64,7 +63,8 @@ def test_disposition_with_callback_and_dnc(world, make_client):
     body = saved.get_json()
     assert body["contact_status"] == "callback" and body["callback"]
     callback = Callback.get()
-    assert callback.agent_id == world["agent1"] and callback.reason == "call after lunch"
+    assert callback.agent_id == world["agent1"] and callback.reason == "follow_up"
+    assert Disposition.get().notes == "call after lunch"
     items = client.get("/api/v1/desk/callbacks").get_json()["items"]
     assert [c["phone"] for c in items] == ["+14155552671"]
     bad = client.post("/api/v1/desk/disposition", json={"contact_id": world["contact_sales"], "code": "success",
@@ -78,17 +78,20 @@ def test_disposition_with_callback_and_dnc(world, make_client):
 
 
 @pytest.mark.parametrize("text, delta", [("3h", dt.timedelta(hours=3)), ("2d", dt.timedelta(days=2)),
-                                         ("45m", dt.timedelta(minutes=45))])
-def test_callback_picker_delays(text, delta):
-    now = dt.datetime(2026, 11, 27, 9, 0)
-    assert parse_callback_time(text, now) == now + delta
+                                         ("in 45m", dt.timedelta(minutes=45))])
+def test_callback_picker_delays(world, make_client, text, delta):
+    client = make_client("agent1")
+    before = utcnow()
+    body = client.post("/api/v1/desk/disposition", json={"contact_id": world["contact_sales"], "code": "follow_up",
+                                                         "callback": text}).get_json()
+    due = dt.datetime.fromisoformat(body["callback"]["due_at"])
+    assert before + delta - dt.timedelta(minutes=1) <= due <= utcnow() + delta
 
 
-def test_callback_picker_dates():
-    now = dt.datetime(2026, 11, 27, 9, 0)
-    assert parse_callback_time("2026-12-01 14:30", now) == dt.datetime(2026, 12, 1, 14, 30)
-    with pytest.raises(ValueError, match="in the past"):
-        parse_callback_time("2026-01-01", now)
+def test_callback_picker_refuses_the_past(world, make_client):
+    resp = make_client("agent1").post("/api/v1/desk/disposition", json={
+        "contact_id": world["contact_sales"], "code": "follow_up", "callback": "2020-01-01 10:00"})
+    assert resp.status_code == 422 and resp.get_json()["error"]["field"] == "callback"
 
 
 def test_desk_feed_follows_the_engine(world, make_client, fake_engine):
