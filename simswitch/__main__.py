@@ -1,7 +1,11 @@
 """`python -m simswitch`."""
 
-import sys
+from gevent import monkey
 
-from simswitch.cli import main
+monkey.patch_all()  # before anything imports socket/threading
+
+import sys  # noqa: E402
+
+from simswitch.cli import main  # noqa: E402
 
 sys.exit(main())

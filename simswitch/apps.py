@@ -120,7 +120,9 @@ def serve_messages(chan: Channel, until: Callable[[], bool] | None = None,
         if remaining <= 0:
             return
         try:
-            msg = chan.messages.get(timeout=min(remaining / clock.speed, 1.0))
+            # Exit conditions are signalled with WAKE; the 1 s poll is only a safety net.
+            poll = 1.0 if until is not None else 3600.0
+            msg = chan.messages.get(timeout=min(remaining / clock.speed, poll))
         except Empty:
             continue
         if msg is None:        # socket closed with `resume`

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from simswitch.scenario import ScenarioError, load_scenario
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if not monkey.is_module_patched("socket"):
         monkey.patch_all()
     import gevent
+    import gevent.event
 
     from simswitch.switch import SimSwitch
 
@@ -63,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     sys.stdout.write(f"simswitch listening on {sim.host}:{sim.port}\n")
     sys.stdout.flush()
+    stop = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
     try:
-        gevent.wait()
-        while True:
-            gevent.sleep(3600)
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:

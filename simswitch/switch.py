@@ -51,7 +51,7 @@ class Switch:
         self.dialer = Dialer(self)
         self.conferences = Conferences(self)
         self.inbound = InboundGenerator(self)
-        self._greenlets: list[gevent.Greenlet] = []
+        self._greenlets: set[gevent.Greenlet] = set()
 
     # -- helpers ---------------------------------------------------------------------------------
     def new_uuid(self) -> str:
@@ -67,9 +67,8 @@ class Switch:
     def spawn(self, func: Callable[..., Any], *args: Any) -> gevent.Greenlet:
         """Start a greenlet owned by the switch (killed on stop)."""
         greenlet = gevent.spawn(func, *args)
-        self._greenlets.append(greenlet)
-        if len(self._greenlets) > 2000:
-            self._greenlets = [g for g in self._greenlets if not g.dead]
+        self._greenlets.add(greenlet)
+        greenlet.link(self._greenlets.discard)
         return greenlet
 
     def stop(self) -> None:
@@ -128,8 +127,7 @@ class Switch:
             return
         session = ESLSession(self, sock, channel=chan, socket_mode=socket_mode, control=control)
         chan.controllers.append(session)
-        runner = gevent.spawn(session.run)
-        self._greenlets.append(runner)
+        self.spawn(session.run)
         parked = False
         try:
             while chan.alive and not session.closed:

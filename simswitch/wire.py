@@ -30,11 +30,13 @@ def url_encode(value: str) -> str:
 
     A ``%`` already followed by two upper-case hex digits is kept (no double encoding).
     """
-    if _PLAIN_RE.match(value):
-        return value
     cached = _ENC_CACHE.get(value)
     if cached is not None:
         return cached
+    if _PLAIN_RE.match(value):
+        if len(value) < 40:  # short literal values (names, numbers) repeat a lot
+            _ENC_CACHE[value] = value
+        return value
     raw = value.encode("utf-8")
     out: list[str] = []
     i, n = 0, len(raw)
