@@ -212,9 +212,11 @@ class AcdDispatcher:
         if not free:
             return 0
         made, now = 0, self.clock.now()
-        for call in queue.ordered():
+        for call in queue.iter_waiting():
+            if not free:
+                break
             entry = self._waiting.get(call.call_uuid)
-            if entry is None or entry.offers or not free:
+            if entry is None or entry.offers:
                 continue
             ordered = queue.strategy.order(call, [self._candidate(queue, a) for a in free], now)
             chosen = ordered[: queue.strategy.ring_count(call, ordered, now)]

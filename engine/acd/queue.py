@@ -6,8 +6,10 @@ their place; a caller who abandons may resume their place within ``abandon_resum
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +105,7 @@ class AcdQueue:
         self.strategy = strategy or make_strategy(config.strategy, **config.strategy_options)
         self.members = {m.agent_id: m for m in config.members}
         self.waiting: dict[str, WaitingCall] = {}
+        self._order: list[tuple[int, float, int, str]] = []  # sorted; entries of gone calls skipped
         self.stats = QueueStats()
         self._seq = itertools.count()
         self._abandoned: dict[str, tuple[float, float]] = {}  # caller -> (arrived_at, left_at)
@@ -125,8 +128,8 @@ class AcdQueue:
     def is_vip(self, caller_number: str) -> bool:
         return bool(caller_number) and normalise(caller_number, self.config.default_region) in self.config.vip_numbers
 
-    def enqueue(self, call: WaitingCall, now: float) -> int:
-        """Add a caller (VIP priority, sticky agent, region, resumed place); returns position."""
+    def enqueue(self, call: WaitingCall, now: float) -> None:
+        """Add a caller (VIP priority, sticky agent, region, resumed place)."""
         caller = normalise(call.caller_number, self.config.default_region) if call.caller_number else ""
         call.seq = next(self._seq)
         call.arrived_at = call.arrived_at or now
@@ -142,11 +145,25 @@ class AcdQueue:
         if previous and now - previous[1] <= self.config.abandon_resume_seconds:
             call.arrived_at = previous[0]
         self.waiting[call.call_uuid] = call
+        bisect.insort(self._order, (-call.priority, call.arrived_at, call.seq, call.call_uuid))
         self.stats.entered += 1
-        return self.position(call.call_uuid)
 
     def ordered(self) -> list[WaitingCall]:
-        return sorted(self.waiting.values(), key=lambda c: (-c.priority, c.arrived_at, c.seq))
+        """Waiting callers in offer order (priority, then arrival)."""
+        waiting = self.waiting
+        live = [(entry, call) for entry in self._order
+                if (call := waiting.get(entry[3])) is not None and call.seq == entry[2]]
+        if len(self._order) > 2 * len(live) + 64:
+            self._order = [entry for entry, _ in live]
+        return [call for _, call in live]
+
+    def iter_waiting(self) -> Iterator[WaitingCall]:
+        """Like ``ordered`` but lazy: the dispatcher stops as soon as agents run out."""
+        waiting = self.waiting
+        for entry in self._order[:]:
+            call = waiting.get(entry[3])
+            if call is not None and call.seq == entry[2]:
+                yield call
 
     def position(self, call_uuid: str) -> int:
         """1-based place in line, 0 when not waiting."""
