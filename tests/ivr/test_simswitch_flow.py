@@ -120,7 +120,8 @@ def crm_url() -> Iterator[str]:
 class Harness:
     """simswitch (subprocess) + our OutboundServer + an inbound ESL connection for control."""
 
-    def __init__(self, tmp_path: Path, flow_path: Path, variables: dict[str, str]) -> None:
+    def __init__(self, tmp_path: Path, flow_path: Path, variables: dict[str, str],
+                 speed: float = SPEED) -> None:
         self.flow = load_flow(flow_path, sounds_dir=SOUNDS)
         self.tmp_path = tmp_path
         self.variables = variables
@@ -137,7 +138,7 @@ class Harness:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "simswitch", "--port", "0", "--password", PASSWORD,
              "--scenario", str(scenario), "--outbound", f"127.0.0.1:{self.server.port}",
-             "--speed", str(SPEED)],
+             "--speed", str(speed)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if "listening on" not in line:
@@ -193,10 +194,11 @@ class Harness:
 def harness_for(tmp_path: Path, crm_url: str) -> Iterator:
     made: list[Harness] = []
 
-    def make(agent_ext: str = "1001") -> Harness:
+    def make(agent_ext: str = "1001", speed: float = SPEED) -> Harness:
         flow_path = tmp_path / "wire.yaml"
         flow_path.write_text(textwrap.dedent(FLOW).replace("{crm_url}", crm_url))
-        harness = Harness(tmp_path, flow_path, {"first_name": "Ada", "agent_ext": agent_ext})
+        harness = Harness(tmp_path, flow_path, {"first_name": "Ada", "agent_ext": agent_ext},
+                          speed)
         made.append(harness)
         return harness
 
@@ -245,7 +247,7 @@ def test_no_input_and_refused_transfer_end_cleanly(harness_for):
 
 
 def test_caller_hangup_mid_flow(harness_for):
-    harness = harness_for()
+    harness = harness_for(speed=2)  # the menu lasts seconds: the hangup lands inside it
     call_uuid, pending = harness.call()
     assert harness.welcomed.wait(timeout=30)  # the caller now hears the main menu
     harness.esl.api(f"uuid_kill {call_uuid} NORMAL_CLEARING")
