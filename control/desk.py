@@ -12,7 +12,7 @@ from control.desk_service import CALLBACK_HELP, own_callbacks
 from control.engine_link import call_info
 from control.live import stream
 from engine.api import DomainEvent
-from engine.store import Agent
+from engine.store import Agent, Campaign, CampaignAgent
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -26,7 +26,9 @@ def _agent() -> Agent | None:
 @roles("agent")
 def page() -> Any:
     agent = _agent()
-    return render_template("desk.html", agent=agent, state=agent_state_of(agent) if agent else {},
+    campaigns = list(Campaign.select().join(CampaignAgent).where(CampaignAgent.agent == agent)
+                     .order_by(Campaign.priority, Campaign.name)) if agent else []
+    return render_template("desk.html", agent=agent, state=agent_state_of(agent) if agent else {}, campaigns=campaigns,
                            callbacks=own_callbacks(agent) if agent else [], reasons=BREAK_REASONS,
                            transfer_kinds=TRANSFER_KINDS, callback_help=CALLBACK_HELP)
 

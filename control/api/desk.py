@@ -25,7 +25,7 @@ from control.desk_service import (
 from control.engine_link import engine, maybe_engine, stored_agent_states
 from control.forms import FieldError
 from engine.api import EngineError
-from engine.store import Agent
+from engine.store import Agent, Campaign, CampaignAgent
 
 DESK_ROLES = ("agent",)
 TRANSFER_KINDS = ("agent", "queue", "number")
@@ -232,6 +232,43 @@ def desk_disposition() -> Any:
     return ok({"disposition": {"id": result.disposition.id, "code": result.disposition.code},
                "callback": {"id": callback.id, "due_at": callback.due_at.isoformat(timespec="minutes")}
                if callback else None, "contact_status": result.contact_status}, 201)
+
+
+@bp.route("/desk/fetch", methods=["POST"])
+def desk_fetch() -> Any:
+    """``{"campaign_id"}``: take up to ``fetch_max`` unowned contacts (campaign must allow it)."""
+    from engine.campaigns.assignment import fetch_for_agent
+    from engine.campaigns.errors import CampaignError
+
+    agent = my_agent()
+    campaign = _my_campaign(agent, _int(body(), "campaign_id"))
+    try:
+        given = fetch_for_agent(campaign, agent.id)
+    except CampaignError as exc:
+        raise FieldError(exc.field, exc.message) from None
+    audit("desk.fetch", "campaigns", campaign.id, contacts=len(given))
+    return ok({"contacts": given})
+
+
+def _my_campaign(agent: Agent, campaign_id: int) -> Campaign:
+    campaign = (Campaign.select().join(CampaignAgent)
+                .where((Campaign.id == campaign_id) & (CampaignAgent.agent == agent)).first())
+    if campaign is None:
+        raise FieldError("campaign_id", "not one of your campaigns")
+    return campaign
+
+
+@bp.route("/desk/preview/<any(next, dial, skip):step>", methods=["POST"])
+def desk_preview(step: str) -> Any:
+    """Preview mode: ``next`` shows a record (with its countdown), ``dial`` calls it, ``skip`` hands it back.
+
+    Needs the engine's preview desk (``preview_next``/``preview_dial``/``preview_skip``)."""
+    agent = my_agent()
+    command = getattr(engine(), f"preview_{step}", None)
+    if command is None:
+        raise EngineError("this engine has no preview desk yet", status=501)
+    result = command(agent.id)
+    return ok({"result": result, "state": agent_state_of(agent)})
 
 
 @bp.route("/desk/callbacks")

@@ -146,6 +146,11 @@ SPECIAL_PATHS: dict[str, Any] = {
     "/api/v1/desk/disposition": {"post": _op("Save a disposition with notes and an optional callback ('3h', '2d', a date)",
                                              body=_obj(contact_id="integer", code="string", notes="string", callback="string"),
                                              status="201", roles="agent")},
+    "/api/v1/desk/fetch": {"post": _op("Take up to fetch_max unowned contacts of a campaign",
+                                       body=_obj(campaign_id="integer"), roles="agent")},
+    "/api/v1/desk/preview/next": {"post": _op("Preview: show the next record (with its countdown)", roles="agent")},
+    "/api/v1/desk/preview/dial": {"post": _op("Preview: dial the record shown", roles="agent")},
+    "/api/v1/desk/preview/skip": {"post": _op("Preview: hand the record back without dialing", roles="agent")},
     "/api/v1/desk/callbacks": {"get": _op("Your open callbacks", roles="agent")},
     "/api/v1/wallboard": {"get": _op("Agents, queues and campaigns, live", roles="admin, supervisor, auditor")},
     "/api/v1/agents/{agent_id}/force/{action}": {"post": _op(

@@ -68,11 +68,26 @@
     const action = button.dataset.action;
     if (action === "hold") return call("hold", {on: button.dataset.on === "true"}).catch(() => {});
     if (action === "dial-now" || action === "dial-contact") return dialContact();
+    if (action === "fetch") {
+      return call("fetch", {campaign_id: $("work-campaign").value}).then(function (data) {
+        $("work-result").textContent = data.contacts.length + " record(s) now yours";
+      }).catch(() => {});
+    }
+    if (action === "preview/next") {
+      return call("preview/next", {}).then(function (data) {
+        const shown = data.result || {};
+        if (!shown.contact_id) { $("work-result").textContent = "nothing to call right now"; return; }
+        current.preview = true;
+        pop({contact_id: shown.contact_id}).then(() => startPreview(shown.countdown || 0));
+      }).catch(() => {});
+    }
+    if (action === "preview/skip") { stopPreview(); current.preview = false; }
     call(action, {}).catch(() => {});
   });
 
   function dialContact() {
     stopPreview();
+    if (current.preview) { current.preview = false; return call("preview/dial", {}).catch(() => {}); }
     if (current.contact) call("dial", {contact_id: current.contact.id}).catch(() => {});
   }
 

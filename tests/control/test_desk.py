@@ -113,3 +113,16 @@ def test_desk_feed_follows_the_engine(world, make_client, fake_engine):
     stream = received[0]
     assert "event: snapshot" in stream
     assert stream.count("event: agent.state") == 1 and '"state":"available"' in stream
+
+
+def test_agents_fetch_records_within_quota(world, make_client):
+    from engine.store import Campaign
+
+    client = make_client("agent1")
+    closed = client.post("/api/v1/desk/fetch", json={"campaign_id": world["campaign_sales"]})
+    assert closed.status_code == 422 and closed.get_json()["error"]["field"] == "agents_may_fetch"
+    Campaign.update(agents_may_fetch=True).where(Campaign.id == world["campaign_sales"]).execute()
+    got = client.post("/api/v1/desk/fetch", json={"campaign_id": world["campaign_sales"]}).get_json()
+    assert got == {"contacts": [world["contact_sales"]]}
+    other = client.post("/api/v1/desk/fetch", json={"campaign_id": world["campaign_support"]})
+    assert other.get_json()["error"]["field"] == "campaign_id"

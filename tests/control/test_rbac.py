@@ -91,6 +91,10 @@ def table(w: Any) -> list[Row]:
         ("GET", f"/api/v1/desk/pop?contact_id={w['contact_sales']}", None, allow(desk, 200)),
         ("POST", "/api/v1/desk/disposition", {"contact_id": w["contact_sales"], "code": "success"}, allow(desk, 201)),
         ("GET", "/api/v1/desk/callbacks", None, allow(desk, 200)),
+        ("POST", "/api/v1/desk/fetch", {"campaign_id": w["campaign_sales"]}, allow(desk, 422)),
+        ("POST", "/api/v1/desk/preview/next", {}, allow(desk, 200)),
+        ("POST", "/api/v1/desk/preview/dial", {}, allow(desk, 200)),
+        ("POST", "/api/v1/desk/preview/skip", {}, allow(desk, 200)),
         ("POST", "/api/v1/desk/hangup", {}, allow(desk, 200)),
         ("POST", "/api/v1/desk/logout", {}, allow(desk, 200)),
     ]
