@@ -97,6 +97,6 @@ def test_low_rating_is_stored_and_opens_a_team_callback(sqlite_store: str) -> No
     flow.record_rating(call, 2)
     assert Cdr.get(Cdr.call_uuid == "c3").satisfaction == 2
     callback = Callback.get()
-    assert callback.team_id == team.id and callback.phone == "+14155550100"
+    assert callback.team is not None and callback.team.id == team.id and callback.phone == "+14155550100"
     flow.record_rating(Call(uuid="c4", caller_number="+1", queue_id=queue.id), 5)
     assert Callback.select().count() == 1

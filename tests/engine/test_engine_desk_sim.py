@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import uuid
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,8 @@ def phones(n: int = 1, **fields: object) -> list[dict[str, object]]:
     return [{"extension": str(1000 + i), "answer_delay": 0.05, **fields} for i in range(1, n + 1)]
 
 
-def connected(engine: Engine, sim: object, agent_id: int) -> object:
-    channel = sim.switch.inbound.inject("100", "+14155550100")  # type: ignore[attr-defined]
+def connected(engine: Engine, sim: Any, agent_id: int) -> Any:
+    channel = sim.switch.inbound.inject("100", "+14155550100")
     wait_until(lambda: (c := engine.calls.get(channel.uuid)) is not None and c.bridged_to)
     assert engine.agents.get(agent_id).state == "in_call"
     return channel
@@ -80,7 +81,7 @@ def test_hold_dtmf_and_hangup_from_the_desk(sqlite_store: str, tmp_path: pathlib
         engine.agent_login(rep.id)
         channel = connected(engine, sim, rep.id)
         engine.hold(rep.id, True)
-        leg = engine.calls.get(engine.calls.get(channel.uuid).bridged_to)  # type: ignore[union-attr,arg-type]
+        leg: Any = engine.calls.get(engine.calls.get(channel.uuid).bridged_to)  # type: ignore[union-attr]
         wait_until(lambda: leg.held)
         engine.hold(rep.id, False)
         wait_until(lambda: not leg.held)
@@ -132,12 +133,12 @@ def test_restart_rebuilds_live_calls_from_show_channels(sqlite_store: str, tmp_p
     with running(tmp_path, scenario_file(tmp_path, phones()), ROUTES) as (engine, sim):
         engine.agent_login(rep.id)
         channel = connected(engine, sim, rep.id)
-        leg_uuid = engine.calls.get(channel.uuid).bridged_to  # type: ignore[union-attr]
+        leg_uuid: str = engine.calls.get(channel.uuid).bridged_to  # type: ignore[union-attr]
         fresh = Engine(engine.settings)
         fresh.nodes.update(engine.nodes)  # same switch, new process state
         fresh.reload_config()
         assert fresh.recover() >= 2
-        customer, leg = fresh.calls.get(channel.uuid), fresh.calls.get(leg_uuid)  # type: ignore[arg-type]
+        customer, leg = fresh.calls.get(channel.uuid), fresh.calls.get(leg_uuid)
         assert customer is not None and customer.answered
         assert leg is not None and leg.role == "agent" and leg.agent_id == rep.id and leg.parent_uuid == channel.uuid
         assert fresh.agents.get(rep.id).state == "in_call"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import wave
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_no_agents_overflows_to_another_queue(sqlite_store: str, tmp_path: pathl
     billing = queue("billing")
     agent("1001", support)
     backup = agent("2001", billing)
-    phones = [{"extension": "1001"}, {"extension": "2001", "answer_delay": 0.05}]
+    phones: list[dict[str, Any]] = [{"extension": "1001"}, {"extension": "2001", "answer_delay": 0.05}]
     with running(tmp_path, scenario_file(tmp_path, phones), ROUTES) as (engine, sim):
         engine.agent_login(backup.id)  # nobody logged in to support
         events = engine.bus.subscribe({"queue.overflow"})
@@ -83,7 +84,7 @@ def test_after_hours_schedule_sends_callers_to_after_hours_handling(sqlite_store
     billing = queue("billing")
     agent("1001", support)
     night = agent("2001", billing)
-    phones = [{"extension": "1001"}, {"extension": "2001", "answer_delay": 0.05}]
+    phones: list[dict[str, Any]] = [{"extension": "1001"}, {"extension": "2001", "answer_delay": 0.05}]
     with running(tmp_path, scenario_file(tmp_path, phones), ROUTES) as (engine, sim):
         engine.agent_login(night.id)
         events = engine.bus.subscribe({"queue.overflow"})

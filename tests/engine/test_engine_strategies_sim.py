@@ -21,7 +21,7 @@ def routes(customer_type: str = "") -> str:
 
 
 def setup_store(strategy: str, skills: dict[int, dict[str, int]] | None = None, skill: str = "") -> list[int]:
-    skill_rows = {}
+    skill_rows: dict[str, Skill] = {}
     for levels in (skills or {}).values():
         for name in levels:
             skill_rows.setdefault(name, Skill.get_or_create(name=name)[0])
@@ -91,7 +91,7 @@ def test_strategy_offers_the_expected_agent(
         channel = sim.switch.inbound.inject("100", CALLER)
         call = wait_until(lambda: (c := engine.calls.get(channel.uuid)) is not None and c.agent_id and c)
         offered = [engine.calls.get(uuid) for uuid in call.legs]
-        offered_agents = [leg.agent_id for leg in offered if leg is not None]
+        offered_agents = [leg.agent_id for leg in offered if leg is not None and leg.agent_id is not None]
         if expected == "all":
             assert sorted(offered_agents) == sorted(ids)
         else:
