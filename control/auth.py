@@ -152,7 +152,16 @@ def login() -> Any:
                 target = url_for("health.index")
             return redirect(target)
         flash(error)
-    return render_template("login.html", error=error), (401 if error else 200)
+    return render_template("login.html", error=error, demo_users=_demo_users()), (401 if error else 200)
+
+
+def _demo_users() -> list[tuple[str, str, str]]:
+    """(user, password, role) of the demo, shown on the sign-in page when ``demo_users`` is set."""
+    if not current_app.config["FSCC_SETTINGS"].demo_users:
+        return []
+    from control.demo import DEMO_USERS
+
+    return [(username, password, role) for username, password, role, _ in DEMO_USERS]
 
 
 @bp.route("/logout", methods=["POST"])

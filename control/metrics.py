@@ -51,11 +51,29 @@ class StateCollector(Collector):
             for campaign, status, n in rows:
                 contacts.add_metric([campaign, status], n)
             yield contacts
+            yield from _queue_metrics()
             running = GaugeMetricFamily("fscc_campaigns", "Campaigns per status", labels=["status"])
             by_status: Any = Campaign.select(Campaign.status, peewee.fn.COUNT(Campaign.id)).group_by(Campaign.status).tuples()
             for status, n in by_status:
                 running.add_metric([status], n)
             yield running
+
+
+def _queue_metrics() -> Iterator[GaugeMetricFamily]:
+    """Live queue counters from the engine's snapshot (nothing when the engine is not here)."""
+    from control.engine_link import maybe_engine
+
+    engine = maybe_engine()
+    if engine is None:
+        return
+    queues = engine.snapshot().get("queues", [])
+    for name, help_text in (("waiting", "Callers waiting"), ("answered", "Calls answered today"),
+                            ("abandoned", "Calls abandoned today"), ("service_level", "Service level (0-1)")):
+        family = GaugeMetricFamily(f"fscc_queue_{name}", help_text, labels=["queue"])
+        for queue in queues:
+            if name in queue and queue[name] is not None:
+                family.add_metric([str(queue.get("name", ""))], float(queue[name]))
+        yield family
 
 
 def init_app(app: Flask) -> None:

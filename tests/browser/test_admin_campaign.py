@@ -14,7 +14,12 @@ CSV = (
 )
 
 
-def test_admin_creates_imports_and_starts_a_campaign(server, sign_in, tmp_path):
+def test_admin_creates_imports_and_starts_a_campaign(server, sign_in, browser, tmp_path):
+    login = browser.new_page(viewport={"width": 1180, "height": 760})
+    login.goto(server.url + "/")
+    assert "admin-demo" in login.inner_text("#demo-users")
+    shot(login, "login")
+    login.close()
     page = sign_in("admin")
     page.click("nav >> text=Campaigns")
     page.click("text=New campaign")

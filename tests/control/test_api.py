@@ -73,6 +73,12 @@ def test_tokens_issue_once_and_revoke(world, make_client):
     assert other.get("/api/v1/wallboard", headers={"Authorization": f"Bearer {issued['token']}"}).status_code == 401
 
 
+def test_login_page_lists_demo_users_only_in_demo_mode(world, make_client):
+    assert b"demo-users" not in make_client(None).get("/login").data
+    page = make_client(None, demo_users=True).get("/login").get_data(as_text=True)
+    assert "admin-demo" in page and "supervisor-demo" in page
+
+
 def test_supervisor_sees_only_own_team(world, make_client):
     client = make_client("sup")
     names = [c["name"] for c in client.get("/api/v1/campaigns").get_json()["items"]]

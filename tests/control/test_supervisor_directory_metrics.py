@@ -77,5 +77,9 @@ def test_metrics_expose_agents_and_contacts(world, make_client, fake_engine):
     assert 'fscc_agents{state="available"} 1.0' in text
     assert 'fscc_campaign_contacts{campaign="sales campaign",status="new"} 1.0' in text
     assert 'fscc_http_requests_total{endpoint="health.healthz",method="GET",status="200"} 1.0' in text
+    fake_engine.snapshot = lambda: {"agents": [], "queues": [{"name": "support", "waiting": 2, "answered": 5,
+                                                              "abandoned": 1, "service_level": 0.8}]}
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'fscc_queue_waiting{queue="support"} 2.0' in text and 'fscc_queue_service_level{queue="support"} 0.8' in text
     closed = make_client(None, extra={"metrics": {"allowed_ips": ["10.0.0.0/8"]}})
     assert closed.get("/metrics").status_code == 403
