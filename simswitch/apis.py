@@ -65,7 +65,8 @@ class Apis:
         return self.switch.channels.get(uuid)
 
 
-def _uptime_text(seconds: float) -> str:
+def uptime_text(seconds: float) -> str:
+    """`0 years, 0 days, 1 hour, ...` as status and HEARTBEAT print it."""
     whole = int(seconds)
     micros = int((seconds - whole) * 1_000_000)
     years, rest = divmod(whole, 365 * 86400)
@@ -84,7 +85,7 @@ def _uptime_text(seconds: float) -> str:
 def _status(self: Apis, args: str) -> str:
     sw = self.switch
     count = len(sw.channels)
-    return (f"UP {_uptime_text(sw.clock.uptime())}\n"
+    return (f"UP {uptime_text(sw.clock.uptime())}\n"
             "FreeSWITCH (Version 1.11.3-dev  64bit) is ready\n"
             f"{sw.sessions_since_start} session(s) since startup\n"
             f"{count} session(s) - peak {sw.peak_sessions}, last 5min {sw.peak_sessions} \n"

@@ -171,7 +171,8 @@ def _customer(item: Any, where: str) -> CustomerProfile:
     answer = _number(item.get("answer", 1.0 - sum(shares.values())), f"{where}.answer", 0, 1)
     if abs(answer + sum(shares.values()) - 1.0) > 1e-6:
         raise ScenarioError(f"{where}: answer + busy + no_answer + invalid must equal 1")
-    profile = CustomerProfile(_pattern(item, where), answer=answer, **shares)
+    profile = CustomerProfile(_pattern(item, where), answer=answer, busy=shares["busy"],
+                              no_answer=shares["no_answer"], invalid=shares["invalid"])
     for key in ("ring_time", "greeting", "talk_time"):
         if key in item:
             setattr(profile, key, _distribution(item[key], f"{where}.{key}"))

@@ -17,8 +17,7 @@ import gevent
 from gevent.event import Event as Flag
 from gevent.lock import Semaphore
 
-from simswitch import wire
-from simswitch.commands import CommandsMixin
+from simswitch import commands, wire
 from simswitch.events import Event
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ class Filter:
         return actual.lower() == self.value
 
 
-class ESLSession(CommandsMixin):
+class ESLSession:
     """A connection speaking the FreeSWITCH side of ESL."""
 
     def __init__(self, switch: Switch, sock: socket.socket,
@@ -158,7 +157,7 @@ class ESLSession(CommandsMixin):
                 command, headers, raw_headers, body = block
                 with self._lock:
                     self._flush()
-                    reply = self.dispatch(command, headers, raw_headers, body)
+                    reply = commands.dispatch(self, command, headers, raw_headers, body)
                     if reply is not None and not self.closed:
                         self._send(reply)
                     self._flush()

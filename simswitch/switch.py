@@ -71,6 +71,30 @@ class Switch:
         greenlet.link(self._greenlets.discard)
         return greenlet
 
+    def start_heartbeat(self, interval: float = 20.0) -> None:
+        """Fire HEARTBEAT every `interval` simulated seconds, as switch_core does."""
+        def beat() -> None:
+            while True:
+                self.clock.sleep(interval)
+                self.bus.emit("HEARTBEAT", self.heartbeat_headers())
+        self.spawn(beat)
+
+    def heartbeat_headers(self) -> list[tuple[str, str]]:
+        """HEARTBEAT body headers in the captured order (transcript c)."""
+        from simswitch.apis import uptime_text
+
+        uptime = self.clock.uptime()
+        return [
+            ("Event-Info", "System Ready"), ("Up-Time", uptime_text(uptime)),
+            ("FreeSWITCH-Version", "1.11.3-dev~64bit"), ("Uptime-msec", str(int(uptime * 1000))),
+            ("Session-Count", str(len(self.channels))), ("Max-Sessions", "1000"),
+            ("Session-Per-Sec", "30"), ("Session-Per-Sec-Last", "0"),
+            ("Session-Per-Sec-Max", "0"), ("Session-Per-Sec-FiveMin", "0"),
+            ("Session-Since-Startup", str(self.sessions_since_start)),
+            ("Session-Peak-Max", str(self.peak_sessions)),
+            ("Session-Peak-FiveMin", str(self.peak_sessions)), ("Idle-CPU", "98.000000"),
+        ]
+
     def stop(self) -> None:
         """Stop every greenlet and close every session."""
         self.inbound.stop()
@@ -184,12 +208,13 @@ class SimSwitch:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, password: str = "ClueCon",
                  scenario: Scenario | str | Path | None = None, outbound: str | None = None,
                  seed: int | None = None, speed: float = 1.0, hostname: str = "simswitch",
-                 ipv4: str = "127.0.0.1", ipv6: str = "::1") -> None:
+                 ipv4: str = "127.0.0.1", ipv6: str = "::1", heartbeat: float = 20.0) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.switch = Switch(password, scenario, outbound, seed, speed, hostname, ipv4, ipv6)
         self.host = host
         self.port = port
+        self.heartbeat = heartbeat
         self._server: StreamServer | None = None
 
     def start(self) -> SimSwitch:
@@ -198,6 +223,7 @@ class SimSwitch:
         self._server.start()
         self.port = self._server.server_port
         self.switch.inbound.start()
+        self.switch.start_heartbeat(self.heartbeat)
         return self
 
     def _handle(self, sock: socket.socket, address: tuple[str, int]) -> None:

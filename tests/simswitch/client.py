@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import gevent
 
+from engine.esl.event import Event
 from engine.esl.parser import Frame
 from tests.simswitch.replay import EVENT_TYPES, Connection
 
-EventCheck = Callable[[Frame], bool]
+EventCheck = Callable[[Event], bool]
 
 
 class Client:
@@ -44,18 +45,18 @@ class Client:
         self.conn.sock.sendall(b"api " + line.encode() + b"\n\n")
         return self._next_reply(timeout).text
 
-    def events(self, name: str | None = None) -> list[Frame]:
+    def events(self, name: str | None = None) -> list[Event]:
         """Events received so far (optionally only `name`)."""
-        out = [f for f in self.conn.frames if f.content_type in EVENT_TYPES]
-        return [f for f in out if name is None or f.event.get("Event-Name") == name]
+        out = [f.event for f in self.conn.frames if f.content_type in EVENT_TYPES]
+        return [e for e in out if e is not None and (name is None or e.get("Event-Name") == name)]
 
-    def wait_event(self, check: EventCheck, timeout: float = 10.0) -> Frame:
+    def wait_event(self, check: EventCheck, timeout: float = 10.0) -> Event:
         """First event (already received or arriving) for which `check` is true."""
         with gevent.Timeout(timeout):
             while True:
-                for frame in self.events():
-                    if check(frame):
-                        return frame
+                for event in self.events():
+                    if check(event):
+                        return event
                 gevent.sleep(0.005)
 
     def close(self) -> None:
@@ -68,9 +69,8 @@ def named(name: str, exact: dict[str, str] | None = None, **headers: str) -> Eve
     wanted = {k.replace("_", "-"): v for k, v in headers.items()}
     wanted.update(exact or {})
 
-    def check(frame: Frame) -> bool:
-        event = frame.event
-        if event is None or event.get("Event-Name") != name:
+    def check(event: Event) -> bool:
+        if event.get("Event-Name") != name:
             return False
         return all(event.get(k) == v for k, v in wanted.items())
     return check

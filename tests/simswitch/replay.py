@@ -221,14 +221,14 @@ def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None =
     real_groups = channel_sequences(real, skip)
     our_groups = channel_sequences(ours, skip)
     for index in range(max(len(real_groups), len(our_groups))):
-        want = real_groups[index] if index < len(real_groups) else []
-        got = our_groups[index] if index < len(our_groups) else []
-        want_names = [event_key(f) for f in want]
-        got_names = [event_key(f) for f in got]
+        real_group = real_groups[index] if index < len(real_groups) else []
+        our_group = our_groups[index] if index < len(our_groups) else []
+        want_names = [event_key(f) for f in real_group]
+        got_names = [event_key(f) for f in our_group]
         label = "non-channel events" if index == 0 else f"channel #{index}"
         if want_names != got_names:
             diff.events.append(f"{label} order differs:\n  real {want_names}\n  ours {got_names}")
-        for real_event, our_event in zip(want, got, strict=False):
+        for real_event, our_event in zip(real_group, our_group, strict=False):
             if event_key(real_event) != event_key(our_event):
                 continue
             missing = header_names(real_event) - header_names(our_event)

@@ -19,6 +19,7 @@ def test_cli_prints_ready_line_and_serves_esl() -> None:
     proc = _spawn("--port", "0", "--password", "pw",
                   "--scenario", str(ROOT / "simswitch" / "example_scenario.yaml"))
     try:
+        assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("simswitch listening on 127.0.0.1:"), line
         port = int(line.rsplit(":", 1)[1])

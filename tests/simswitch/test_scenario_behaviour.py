@@ -61,9 +61,9 @@ def test_failed_customer_call_reports_cause_and_q850(world) -> None:
     client.command("event plain CHANNEL_HANGUP_COMPLETE")
     client.api("originate sofia/gateway/carrier/1000555 &park()")
     done = client.wait_event(named("CHANNEL_HANGUP_COMPLETE"))
-    assert done.event.get("Hangup-Cause") == "USER_BUSY"
-    assert done.event.get("variable_hangup_cause_q850") == "17"
-    assert done.event.get("variable_billsec") == "0"
+    assert done.get("Hangup-Cause") == "USER_BUSY"
+    assert done.get("variable_hangup_cause_q850") == "17"
+    assert done.get("variable_billsec") == "0"
 
 
 def test_answered_customer_hangs_up_after_talk_time(world) -> None:
@@ -73,12 +73,11 @@ def test_answered_customer_hangs_up_after_talk_time(world) -> None:
     assert reply.startswith("+OK ")
     uuid = reply[4:].strip()
     client.wait_event(named("CHANNEL_PROGRESS", Unique_ID=uuid))
-    done = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=uuid))
-    event = done.event
+    event = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=uuid))
     assert event.get("Hangup-Cause") == "NORMAL_CLEARING"
     assert event.get("variable_sip_hangup_disposition") == "recv_bye"
-    billsec_ms = int(event.get("variable_billmsec"))
-    answer_ms = int(event.get("variable_answermsec"))
+    billsec_ms = int(event.get("variable_billmsec") or 0)
+    answer_ms = int(event.get("variable_answermsec") or 0)
     assert 3500 <= billsec_ms <= 6000      # talk_time 4 s of simulated time
     assert 300 <= answer_ms <= 1500        # ring_time 0.5 s
     assert event.get("variable_duration") is not None
@@ -89,13 +88,13 @@ def test_agent_phone_answers_and_bridges_the_customer(world) -> None:
     client.command("event plain CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE")
     reply = client.api("originate sofia/gateway/carrier/1003555 &bridge(user/2001)")
     uuid = reply[4:].strip()
-    bridge = client.wait_event(named("CHANNEL_BRIDGE", Unique_ID=uuid)).event
+    bridge = client.wait_event(named("CHANNEL_BRIDGE", Unique_ID=uuid))
     assert bridge.get("Bridge-A-Unique-ID") == uuid
     assert bridge.get("Other-Leg-Destination-Number") == "2001"
     agent_leg = bridge.get("Bridge-B-Unique-ID")
     client.wait_event(named("CHANNEL_UNBRIDGE"))
     done = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=agent_leg))
-    assert done.event.get("Hangup-Cause") == "NORMAL_CLEARING"
+    assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
 
 
 def test_uuid_bridge_and_kill_ends_both_legs(world) -> None:
@@ -159,3 +158,18 @@ def test_example_scenario_file_loads() -> None:
     example = Path(__file__).resolve().parents[2] / "simswitch" / "example_scenario.yaml"
     scenario = load_scenario(example)
     assert scenario.customers and scenario.agents and scenario.inbound
+
+
+def test_heartbeat_fires_with_the_captured_headers() -> None:
+    sim = SimSwitch(port=0, speed=50.0).start()  # 20 s heartbeat = 0.4 s real
+    client = Client(sim.port)
+    try:
+        client.command("event json HEARTBEAT")
+        beat = client.wait_event(named("HEARTBEAT"))
+        assert beat.get("Event-Info") == "System Ready"
+        assert (beat.get("Up-Time") or "").startswith("0 years, 0 days, 0 hours, 0 minutes, 2")
+        assert beat.get("Session-Count") == "0"
+        assert beat.get("Idle-CPU") == "98.000000"
+    finally:
+        client.close()
+        sim.stop()
