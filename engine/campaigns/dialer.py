@@ -224,14 +224,11 @@ class CampaignDialer:
             "fscc_attempt_id": live.attempt.id, "fscc_contact_id": contact.id,
             "originate_timeout": int(campaign.ring_timeout_seconds), "ignore_early_media": True,
         }
-        if campaign.amd_enabled:
-            variables["execute_on_answer"] = "amd"
         customer = self._dial_string(live.phone)
         if campaign.connect_order == "agent_first" and live.agent_id is not None:
             live.agent_leg = str(uuid_module.uuid4())
             self._agent_legs[live.agent_leg] = live.uuid
-            inner = ",".join(f"{k}={v}" for k, v in {**variables, "origination_uuid": live.uuid}.items()
-                             if k != "execute_on_answer")
+            inner = ",".join(f"{k}={v}" for k, v in {**variables, "origination_uuid": live.uuid}.items())
             self.originator.originate(
                 self.agents.dial_string(live.agent_id), origination_uuid=live.agent_leg,
                 variables={"fscc_role": "agent", "fscc_agent_id": live.agent_id, "fscc_parent": live.uuid,
@@ -275,15 +272,21 @@ class CampaignDialer:
         if self.campaign.connect_order == "agent_first" and call.agent_id is not None:
             call.human_at = call.connected_at = now  # already bridged to the agent
             return
-        if not self.campaign.amd_enabled:
+        if self.campaign.amd_enabled:
+            self.originator.start_amd(call_uuid)
+        else:
             self._human(call, now)
 
+    def awaiting_amd(self, call_uuid: str) -> bool:
+        """True while an answered call waits for its AMD verdict."""
+        call = self.live.get(call_uuid)
+        return call is not None and call.answered_at is not None and call.human_at is None and not call.amd_result
     def on_amd(self, call_uuid: str, result: str, now: dt.datetime) -> None:
         """AMD verdict (HUMAN / MACHINE / NOTSURE) with the campaign's action for machines."""
-        call = self.live.get(call_uuid)
-        if call is None or call.human_at is not None:
+        if not self.awaiting_amd(call_uuid):
             return
-        call.amd_result = result.lower()
+        call = self.live[call_uuid]
+        call.amd_result = result.lower() or "notsure"
         if call.amd_result != "machine" or self.campaign.amd_action == "agent":
             self._human(call, now)
             return
@@ -318,9 +321,8 @@ class CampaignDialer:
         Also treats an answer with no AMD verdict after 5 s as a human.
         """
         for call in sorted(self.live.values(), key=lambda c: c.answered_at or now):
-            if call.answered_at is not None and call.human_at is None and \
-                    (now - call.answered_at).total_seconds() >= AMD_TIMEOUT_SECONDS:
-                call.amd_result = call.amd_result or "notsure"
+            if self.awaiting_amd(call.uuid) and (now - (call.answered_at or now)).total_seconds() >= AMD_TIMEOUT_SECONDS:
+                call.amd_result = "notsure"
                 self._human(call, now)
             if not call.waiting or self._connect(call, now):
                 continue

@@ -27,7 +27,8 @@ from engine.core import Engine
 
 log = logging.getLogger(__name__)
 
-WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_HANGUP"})
+WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_HANGUP",
+                    "CHANNEL_EXECUTE_COMPLETE"})
 RESERVE_SECONDS = 90.0  # covers the customer's ring time in simultaneous/preview orders
 
 
@@ -69,6 +70,14 @@ class EnginePort:
     def hangup(self, call_uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         self.engine.switch.kill(self._call(call_uuid), cause)
 
+    def start_amd(self, call_uuid: str) -> None:
+        self.engine.switch.execute(self._call(call_uuid), "amd")
+
+    def amd_result(self, call_uuid: str) -> str:
+        """mod_amd's verdict variable (MACHINE / HUMAN / NOTSURE), "" while unknown."""
+        reply = self.engine.switch.api(self._call(call_uuid), f"uuid_getvar {call_uuid} amd_result").strip()
+        return reply if reply in ("MACHINE", "HUMAN", "NOTSURE") else ""
+
     # ----- AgentPool --------------------------------------------------------------------
     def ready(self, agent_ids: Collection[int] | None) -> list[int]:
         agents = self.engine.agents.offerable(agent_ids)
@@ -94,7 +103,8 @@ class EnginePort:
 
     # ----- events -----------------------------------------------------------------------
     def feed(self, group: DialerGroup) -> gevent.Greenlet:
-        """Forward the engine's channel events to ``group`` (AMD from ``amd_result``).
+        """Forward the engine's channel events to ``group``; AMD verdicts are read with
+        ``uuid_getvar amd_result`` when an application completes on a call awaiting one.
 
         The ESL reader only enqueues; one worker greenlet applies events in arrival order,
         so the store writes of a hangup never stall the reader.
@@ -102,14 +112,16 @@ class EnginePort:
         events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
 
         def listener(call: Call, name: str) -> None:
-            if name == "CHANNEL_EXECUTE_COMPLETE" and call.variables.get("amd_result"):
-                events.put((call.uuid, "AMD", self.now(), "", call.variables["amd_result"]))
-            elif name in WANTED:
+            if name in WANTED:
                 events.put((call.uuid, name, self.now(), call.hangup_cause, ""))
 
         def worker() -> None:
             for call_uuid, name, now, cause, amd_result in events:
                 try:
+                    if name == "CHANNEL_EXECUTE_COMPLETE":
+                        if not group.awaiting_amd(call_uuid):
+                            continue
+                        name, amd_result = "AMD", self.amd_result(call_uuid)
                     group.on_event(call_uuid, name, now, cause=cause, amd_result=amd_result)
                 except Exception:  # one bad event must not stop the feed; logged with the call
                     log.exception("campaign event failed call_uuid=%s event=%s", call_uuid, name)

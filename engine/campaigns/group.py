@@ -129,6 +129,10 @@ class DialerGroup:
             except (peewee.DatabaseError, LifecycleError) as exc:
                 log.error("campaign housekeeping failed campaign_id=%s: %s", dialer.campaign.id, exc)
 
+    def awaiting_amd(self, call_uuid: str) -> bool:
+        """Whether some campaign waits for this call's AMD verdict."""
+        return any(d.awaiting_amd(call_uuid) for d in self.dialers.values())
+
     def start(self, now: Callable[[], dt.datetime], interval: float = 1.0, sync_every: float = 30.0) -> gevent.Greenlet:
         """Run :meth:`tick` every ``interval`` seconds (and :meth:`sync` every ``sync_every``)
         in a greenlet until :meth:`stop`."""

@@ -27,6 +27,9 @@ class Originator(Protocol):
     def hangup(self, call_uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         """Hang the call up now."""
 
+    def start_amd(self, call_uuid: str) -> None:
+        """Run answering-machine detection on the answered call (mod_amd's ``amd``)."""
+
 
 @dataclass(frozen=True)
 class AgentCounts:

@@ -13,6 +13,7 @@ class FakeOriginator:
         self.connected: list[tuple[str, int]] = []
         self.played: list[tuple[str, str]] = []
         self.hung_up: list[str] = []
+        self.amd_started: list[str] = []
         self.fail_next = False
 
     def originate(self, dial_string, *, origination_uuid, variables, app):
@@ -33,6 +34,9 @@ class FakeOriginator:
 
     def hangup(self, call_uuid, cause="NORMAL_CLEARING"):
         self.hung_up.append(call_uuid)
+
+    def start_amd(self, call_uuid):
+        self.amd_started.append(call_uuid)
 
     def uuids(self) -> list[str]:
         return [o["customer_uuid"] for o in self.originated]

@@ -125,15 +125,35 @@ def test_amd_machine_is_hung_up_and_recorded(campaign):
     dialer, switch, pool = make(campaign, 1, 2)
     dialer.tick(T0, pool.ready(None))
     machine, human = switch.uuids()
-    assert switch.originated[0]["variables"]["execute_on_answer"] == "amd"
     dialer.on_answer(machine, at(5))
     dialer.on_answer(human, at(5))
+    assert switch.amd_started == [machine, human]
     assert switch.connected == []  # waiting for AMD
+    assert dialer.awaiting_amd(machine)
     dialer.on_amd(machine, "MACHINE", at(7))
     dialer.on_amd(human, "HUMAN", at(6))
     assert switch.hung_up == [machine] and switch.connected == [(human, 1)]
     assert dialer.on_hangup(machine, "NORMAL_CLEARING", at(8)) == "machine"
     assert Attempt.get(Attempt.origination_uuid == machine).amd_result == "machine"
+
+
+def test_amd_message_action_and_no_verdict_means_human(campaign):
+    campaign.amd_enabled, campaign.amd_action = True, "message"
+    campaign.settings = {"machine_message": "leave-a-message.wav"}
+    contacts(campaign, 2)
+    dialer, switch, pool = make(campaign, 1, 2)
+    dialer.tick(T0, pool.ready(None))
+    machine, silent = switch.uuids()
+    dialer.on_answer(machine, at(5))
+    dialer.on_answer(silent, at(5))
+    dialer.on_amd(machine, "MACHINE", at(7))
+    assert switch.played == [(machine, "leave-a-message.wav")]
+    dialer.tick(at(9.9), [])
+    assert switch.connected == []
+    dialer.tick(at(10), [])  # 5 s without a verdict: treated as a human
+    assert switch.connected == [(silent, 1)]
+    dialer.on_hangup(silent, "NORMAL_CLEARING", at(40))
+    assert Attempt.get(Attempt.origination_uuid == silent).amd_result == "notsure"
 
 
 def test_simultaneous_reserves_agent_while_ringing(campaign):

@@ -112,3 +112,23 @@ def test_preview_agent_sees_the_record_then_dials(sqlite_store, tmp_path: pathli
         pump(port, group, lambda: Attempt.get(Attempt.contact == contact.id).outcome != "")
         attempt = Attempt.get(Attempt.contact == contact.id)
         assert attempt.outcome == "answered" and attempt.agent_id == agents[0].id
+
+
+@pytest.mark.timeout(90)
+def test_amd_machines_are_hung_up_and_humans_reach_the_agent(sqlite_store, tmp_path: pathlib.Path):
+    agents, campaign, scenario = setup(
+        tmp_path, mode="progressive", agents=2, amd_enabled=True, amd_action="hangup",
+        customers=[{"prefix": "+12125550101", "answer": 1.0, "machine": 1.0, "ring_time": 0.2},
+                   {"prefix": "+12125550102", "answer": 1.0, "machine": 0.0, "ring_time": 0.2, "talk_time": 4.0}])
+    machine = Contact.create(campaign=campaign, phone="+12125550101")
+    human = Contact.create(campaign=campaign, phone="+12125550102")
+    with running(tmp_path, scenario, ROUTES) as (engine, sim):
+        port, group = start(engine, agents)
+        group.add(campaign)
+        pump(port, group, lambda: Attempt.select().where(Attempt.outcome != "").count() == 2)
+        by_contact = {a.contact_id: a for a in Attempt.select()}
+        assert (by_contact[machine.id].outcome, by_contact[machine.id].amd_result) == ("machine", "machine")
+        assert by_contact[machine.id].connected_at is None
+        assert (by_contact[human.id].outcome, by_contact[human.id].amd_result) == ("answered", "human")
+        assert by_contact[human.id].agent_id in {a.id for a in agents}
+        assert Contact.get_by_id(machine.id).status == "retry"  # machine: retried per its outcome
