@@ -128,7 +128,28 @@ class World:
 
 
 @pytest.fixture
-def world(sqlite_store) -> World:
+def control_store(request: pytest.FixtureRequest, tmp_path):
+    """SQLite by default; tests marked ``postgres`` run on a scratch PostgreSQL database."""
+    if request.node.get_closest_marker("postgres") is None:
+        yield request.getfixturevalue("sqlite_store")
+        return
+    from engine.store import database
+    from engine.store.db import open_database
+    from engine.store.migrations import upgrade
+    from tests.conftest import _postgres_scratch_database
+
+    url, drop = _postgres_scratch_database()
+    open_database(url)
+    upgrade()
+    try:
+        yield url
+    finally:
+        database.close()
+        drop()  # type: ignore[operator]
+
+
+@pytest.fixture
+def world(control_store) -> World:
     from werkzeug.security import generate_password_hash
 
     from engine.store import (
