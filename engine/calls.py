@@ -195,10 +195,36 @@ class CallTable:
             if event.name == "CHANNEL_DESTROY":
                 return None
             call = self._calls[uuid] = Call(uuid=uuid, node=node)
+        before = call.bridged_to
         call.apply(event)
+        if event.name in ("CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE"):
+            self._update_peer(call, event)
+            if event.name == "CHANNEL_BRIDGE" and before and before != call.bridged_to:
+                self._drop_stale_bridge(before, call.uuid)
         if event.name == "CHANNEL_DESTROY":
             self._calls.pop(uuid, None)
         return call
+
+    def _update_peer(self, call: Call, event: EventLike) -> None:
+        # FreeSWITCH reports a bridge on one leg only; the other leg's Call learns it here.
+        peer_uuid = call.bridged_to or event.get("Other-Leg-Unique-ID") or event.get("Bridge-B-Unique-ID") or ""
+        if peer_uuid == call.uuid:
+            peer_uuid = event.get("Bridge-A-Unique-ID") or ""
+        peer = self._calls.get(peer_uuid)
+        if peer is None:
+            return
+        if event.name == "CHANNEL_BRIDGE":
+            if peer.bridged_to and peer.bridged_to != call.uuid:
+                self._drop_stale_bridge(peer.bridged_to, peer.uuid)
+            peer.bridged_to, peer.bridged_at = call.uuid, call.bridged_at
+        elif peer.bridged_to == call.uuid:
+            peer.bridged_to = ""
+
+    def _drop_stale_bridge(self, other_uuid: str, uuid: str) -> None:
+        # A channel is bridged to one other at most: a new bridge ends the old one.
+        other = self._calls.get(other_uuid)
+        if other is not None and other.bridged_to == uuid:
+            other.bridged_to = ""
 
     def forget(self, uuid: str) -> None:
         self._calls.pop(uuid, None)

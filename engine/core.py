@@ -220,6 +220,11 @@ class Engine(DeskCommands):
     def _consult_event(self, call: Call, name: str) -> None:
         if name == "CHANNEL_ANSWER":
             gevent.spawn(self.consult_answered, call)
+        elif name == "CHANNEL_HANGUP" and call.agent_id is not None:
+            if call.answered:
+                self.agents.call_ended(call.agent_id)
+            else:
+                self.agents.release(call.agent_id, "no_answer", call.parent_uuid)
 
     # ----- inbound calls over the outbound socket ---------------------------------------
     def accept(self, socket: OutboundCall) -> None:

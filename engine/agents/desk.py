@@ -159,8 +159,10 @@ class DeskCommands:
             consult.agent_id, endpoint = target_agent.agent_id, target_agent.profile.dial_string
         leg.consult_uuid = consult.uuid
         customer.legs.append(consult.uuid)
+        # park_after_bridge: the consulted party stays when the agent hangs up to complete.
         self.switch.originate(leg.node, endpoint, "&park()", origination_uuid=consult.uuid,
                               variables={"fscc_role": "consult", "fscc_parent": customer.uuid,
+                                         "park_after_bridge": True,
                                          "origination_caller_id_number": customer.caller_number or "unknown"})
 
     def consult_answered(self, consult: Call) -> None:
@@ -183,9 +185,12 @@ class DeskCommands:
         if consult is None or not consult.answered:
             raise EngineError("no answered consultation to complete", field="agent_id")
         customer.transferring = True
-        self.switch.set_var(customer, "hangup_after_bridge", "true")
-        self.switch.bridge(customer, consult)
-        self.switch.kill(leg, "NORMAL_CLEARING")
+        self.switch.kill(leg, "NORMAL_CLEARING")  # the consulted party parks (park_after_bridge)
+        if not self.switch.bridge(customer, consult):
+            raise EngineError("the switch refused to bridge the caller to the consulted party", field="agent_id")
+        for call in (customer, consult):
+            self.switch.set_var(call, "park_after_bridge", "false")
+            self.switch.set_var(call, "hangup_after_bridge", "true")
 
     def cancel_transfer(self, agent_id: int) -> None:
         """Attended transfer abandoned: drop the consultation, back to the caller."""

@@ -199,3 +199,27 @@ def test_recorded_queue_leaves_a_real_wav_and_a_row(sqlite_store: str, tmp_path:
         assert handle.getnframes() > 0
     assert row.size_bytes == path.stat().st_size > 44
     assert row.duration_seconds > 0 and row.agent_id == rep.id and row.queue_id == support.id
+
+
+def test_attended_transfer_to_an_agent(sqlite_store: str, tmp_path: pathlib.Path) -> None:
+    support = queue("support")
+    first = agent("1001", support)
+    expert = Agent.create(name="Expert", extension="3001", sip_password="pw")
+    phones = [{"extension": "1001", "answer_delay": 0.05}, {"extension": "3001", "answer_delay": 0.05}]
+    with running(tmp_path, scenario_file(tmp_path, phones), ROUTES) as (engine, sim):
+        engine.agent_login(first.id)
+        engine.agent_login(expert.id)
+        channel = sim.switch.inbound.inject("100", "+14155550100")
+        call = wait_until(lambda: (c := engine.calls.get(channel.uuid)) is not None and c.bridged_to and c)
+        agent_leg = call.bridged_to
+        engine.transfer(first.id, "agent", "3001", attended=True)
+        # The agent now talks to the expert; the caller is parked on MOH.
+        wait_until(lambda: engine.agents.get(expert.id).state == "in_call")
+        wait_until(lambda: engine.calls.get(agent_leg).bridged_to not in ("", channel.uuid))  # type: ignore[union-attr]
+        assert call.bridged_to == ""  # the caller waits on MOH meanwhile
+        engine.complete_transfer(first.id)
+        wait_until(lambda: engine.agents.get(first.id).state == "available")
+        wait_until(lambda: call.bridged_to and engine.calls.get(call.bridged_to).role == "consult")  # type: ignore[union-attr]
+        assert engine.agents.get(expert.id).state == "in_call"
+        channel.hangup("NORMAL_CLEARING", "recv_bye")
+        wait_until(lambda: engine.agents.get(expert.id).state in ("wrap_up", "available"))
