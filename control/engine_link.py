@@ -114,3 +114,26 @@ def transition_campaign(campaign: Campaign, action: str) -> Campaign:
 
 
 LIFECYCLE_ACTIONS = ("schedule", "start", "pause", "resume", "complete", "restart", "second_pass", "draft")
+ACTION_TARGETS = {"schedule": "scheduled", "start": "running", "resume": "running", "pause": "paused",
+                  "complete": "completed", "draft": "draft", "restart": "scheduled"}
+
+
+def available_actions(status: str) -> list[str]:
+    """Lifecycle buttons that make sense from ``status`` (the engine's transition table)."""
+    from engine.campaigns.lifecycle import ALLOWED
+
+    actions = []
+    for action in LIFECYCLE_ACTIONS:
+        if action == "second_pass":
+            ok = status in ("paused", "completed", "scheduled")
+        elif action == "start":
+            ok = status in ("draft", *ALLOWED["running"]) and status != "paused"
+        elif action == "resume":
+            ok = status == "paused"
+        elif action == "restart":
+            ok = status == "completed"
+        else:
+            ok = status in ALLOWED[ACTION_TARGETS[action]]
+        if ok:
+            actions.append(action)
+    return actions

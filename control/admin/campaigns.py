@@ -14,7 +14,7 @@ from control.access import MANAGERS, READERS
 from control.admin.contacts import add_contact, contact_rows, delete_contact, export_csv
 from control.assignment import assign_auto, assign_manual, campaign_agents, owned_count
 from control.auth import audit
-from control.engine_link import LIFECYCLE_ACTIONS, campaign_progress, transition_campaign
+from control.engine_link import available_actions, campaign_progress, transition_campaign
 from control.forms import FieldError, ValidationFailed
 from control.live import stream
 from control.resources import get
@@ -41,7 +41,7 @@ def extend(bp: Blueprint) -> None:
         agents = campaign_agents(campaign)
         return render_template(
             "admin/campaign_detail.html", campaign=campaign, progress=campaign_progress(campaign),
-            actions=LIFECYCLE_ACTIONS, contacts=contact_rows(campaign, status, limit=100), status=status,
+            actions=available_actions(campaign.status), contacts=contact_rows(campaign, status, limit=100), status=status,
             agents=agents, owned={a.id: owned_count(campaign, a) for a in agents},
             can_write=current_user.role in MANAGERS)
 
