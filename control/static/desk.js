@@ -66,7 +66,6 @@
     const button = event.target.closest("button[data-action]");
     if (!button || button.type === "submit") return;  // submit buttons go through the submit handler
     const action = button.dataset.action;
-    if (action === "hold") return call("hold", {on: button.dataset.on === "true"}).catch(() => {});
     if (action === "dial-now" || action === "dial-contact") return dialContact();
     if (action === "fetch") {
       return call("fetch", {campaign_id: $("work-campaign").value}).then(function (data) {
@@ -82,7 +81,7 @@
       }).catch(() => {});
     }
     if (action === "preview/skip") { stopPreview(); current.preview = false; }
-    call(action, {}).catch(() => {});
+    call(action, button.dataset.payload ? JSON.parse(button.dataset.payload) : {}).catch(() => {});
   });
 
   function dialContact() {

@@ -49,6 +49,11 @@ def test_agent_takes_a_call_and_saves_disposition_and_callback(server, sign_in):
     wait_for(lambda: "+14155550100" in desk.inner_text("#callback-rows"))
     shot(desk, "agent-desk")
     assert extension
+    desk.click("#btn-hangup")
+    wait_for(lambda: _badge(desk) in ("wrap_up", "available"), timeout=15)
+    if _badge(desk) == "wrap_up":
+        desk.click("#btn-wrap-end")
+    wait_for(lambda: _badge(desk) == "available", timeout=15)
 
 
 def test_supervisor_sees_the_agent_state_change_live(server, sign_in):
