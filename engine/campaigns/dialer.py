@@ -195,7 +195,7 @@ class CampaignDialer:
                 release(contact, status="retry", retry_at=now + dt.timedelta(minutes=15))
                 return None
             call_uuid = str(uuid_module.uuid4())
-            if agent_id is not None and not self.agents.reserve(agent_id, call_uuid, self.campaign.id):
+            if agent_id is not None and not self._reserve(agent_id, call_uuid):
                 release(contact, status="retry", retry_at=None)
                 return None
             try:
@@ -259,7 +259,7 @@ class CampaignDialer:
         call.ringing_at = now
         if self.campaign.connect_order == "simultaneous" and call.agent_id is None:
             for agent_id in self.agents.ready(self.agent_ids):
-                if self.agents.reserve(agent_id, call_uuid, self.campaign.id):
+                if self._reserve(agent_id, call_uuid):
                     call.agent_id = agent_id
                     break
 
@@ -299,6 +299,9 @@ class CampaignDialer:
     def _machine_message(self) -> str:
         return str((self.campaign.settings or {}).get("machine_message") or self.campaign.no_agent_message or "")
 
+    def _reserve(self, agent_id: int, call_uuid: str) -> bool:
+        return self.agents.reserve(agent_id, call_uuid, self.campaign.id, int(self.campaign.wrap_up_seconds))
+
     def _human(self, call: LiveCall, now: dt.datetime) -> None:
         call.human_at = now
         self._connect(call, now)
@@ -306,7 +309,7 @@ class CampaignDialer:
     def _connect(self, call: LiveCall, now: dt.datetime) -> bool:
         if call.agent_id is None:
             for agent_id in self.agents.ready(self.agent_ids):
-                if self.agents.reserve(agent_id, call.uuid, self.campaign.id):
+                if self._reserve(agent_id, call.uuid):
                     call.agent_id = agent_id
                     break
         if call.agent_id is None:

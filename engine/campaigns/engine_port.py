@@ -37,6 +37,7 @@ class EnginePort:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._agent_first_legs: set[str] = set()
 
     def now(self) -> dt.datetime:
         """The engine clock as the naive-UTC datetime the dialer uses."""
@@ -44,11 +45,39 @@ class EnginePort:
 
     # ----- Originator -------------------------------------------------------------------
     def originate(self, dial_string: str, *, origination_uuid: str, variables: Mapping[str, object], app: str) -> Any:
+        if variables.get("fscc_role") == "agent":
+            return self._originate_agent_first(dial_string, origination_uuid, variables, app)
         campaign_id = variables.get("fscc_campaign_id")
         attempt_id = variables.get("fscc_attempt_id")
         return self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables), app=app,
                                      campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
                                      attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+
+    def _originate_agent_first(self, dial_string: str, leg_uuid: str, variables: Mapping[str, object],
+                               app: str) -> Any:
+        """Agent first: the agent's leg (already reserved) dials the customer with ``bridge``.
+
+        Both calls are registered the way the desk's manual dial does, so the call flow
+        ends the agent's call (wrap-up) when either side hangs up.
+        """
+        engine = self.engine
+        agent_id, customer_uuid = int(str(variables["fscc_agent_id"])), str(variables["fscc_parent"])
+        node = next(iter(engine.nodes), "")
+        engine.calls.add(Call(uuid=customer_uuid, node=node, role="customer", direction="outbound",
+                              agent_id=agent_id, legs=[leg_uuid]))
+        engine.calls.add(Call(uuid=leg_uuid, node=node, role="agent", parent_uuid=customer_uuid, agent_id=agent_id,
+                              outcome="connected"))
+        reservation = engine.agents.get(agent_id).reservation
+        if reservation is not None:
+            reservation.leg_uuid = leg_uuid
+        self._agent_first_legs.add(leg_uuid)
+        return engine.switch.originate(node, dial_string, app, origination_uuid=leg_uuid, variables=dict(variables))
+
+    def _agent_answered(self, leg_uuid: str) -> None:
+        call = self.engine.calls.get(leg_uuid)
+        if call is not None and call.agent_id is not None and \
+                self.engine.agents.get(call.agent_id).state in ("reserved", "ringing"):
+            self.engine.agents.answered(call.agent_id)
 
     def connect(self, call_uuid: str, agent_id: int) -> None:
         gevent.spawn(self._connect, call_uuid, agent_id)
@@ -89,9 +118,9 @@ class EnginePort:
         return AgentCounts(len(logged_in), [max(0.0, now - a.since) for a in logged_in if a.state == "in_call"],
                            [max(0.0, now - a.since) for a in logged_in if a.state == "wrap_up"])
 
-    def reserve(self, agent_id: int, call_uuid: str, campaign_id: int) -> bool:
-        return self.engine.agents.reserve(agent_id, call_uuid, timeout=RESERVE_SECONDS,
-                                          campaign_id=campaign_id) is not None
+    def reserve(self, agent_id: int, call_uuid: str, campaign_id: int, wrap_up_seconds: int | None = None) -> bool:
+        return self.engine.agents.reserve(agent_id, call_uuid, timeout=RESERVE_SECONDS, campaign_id=campaign_id,
+                                          wrap_up_seconds=wrap_up_seconds) is not None
 
     def release(self, agent_id: int) -> None:
         agent = self.engine.agents.get(agent_id)
@@ -112,6 +141,11 @@ class EnginePort:
         events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
 
         def listener(call: Call, name: str) -> None:
+            if call.uuid in self._agent_first_legs:
+                if name == "CHANNEL_ANSWER":  # the agent picked up: their call starts now
+                    self._agent_answered(call.uuid)
+                elif name == "CHANNEL_HANGUP_COMPLETE":
+                    self._agent_first_legs.discard(call.uuid)
             if name in WANTED:
                 events.put((call.uuid, name, self.now(), call.hangup_cause, ""))
 

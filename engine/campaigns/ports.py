@@ -49,8 +49,8 @@ class AgentPool(Protocol):
     def counts(self, agent_ids: Collection[int] | None, now: float) -> AgentCounts:
         """Logged-in count and busy ages, for the pacer."""
 
-    def reserve(self, agent_id: int, call_uuid: str, campaign_id: int) -> bool:
-        """Hold the agent for ``call_uuid``; False when they are no longer free."""
+    def reserve(self, agent_id: int, call_uuid: str, campaign_id: int, wrap_up_seconds: int | None = None) -> bool:
+        """Hold the agent for ``call_uuid`` (wrap-up after it as given); False when no longer free."""
 
     def release(self, agent_id: int) -> None:
         """Give back a reservation that did not turn into a call."""

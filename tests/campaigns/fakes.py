@@ -55,7 +55,7 @@ class FakeAgents:
         mine = [a for a in self.state if agent_ids is None or a in agent_ids]
         return AgentCounts(len(mine), [10.0 for a in mine if self.state[a] != "ready"], [])
 
-    def reserve(self, agent_id, call_uuid, campaign_id):
+    def reserve(self, agent_id, call_uuid, campaign_id, wrap_up_seconds=None):
         if self.state.get(agent_id) != "ready":
             return False
         self.state[agent_id] = f"reserved:{call_uuid}"

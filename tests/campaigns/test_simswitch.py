@@ -132,3 +132,26 @@ def test_amd_machines_are_hung_up_and_humans_reach_the_agent(sqlite_store, tmp_p
         assert (by_contact[human.id].outcome, by_contact[human.id].amd_result) == ("answered", "human")
         assert by_contact[human.id].agent_id in {a.id for a in agents}
         assert Contact.get_by_id(machine.id).status == "retry"  # machine: retried per its outcome
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("order", ["agent_first", "simultaneous"])
+def test_connection_orders_against_simswitch(sqlite_store, tmp_path: pathlib.Path, order):
+    agents, campaign, scenario = setup(
+        tmp_path, mode="progressive", connect_order=order,
+        customers=[{"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 2.0}])
+    contact = Contact.create(campaign=campaign, phone="+12125550101")
+    with running(tmp_path, scenario, ROUTES) as (engine, sim):
+        port, group = start(engine, agents)
+        group.add(campaign)
+        pump(port, group, lambda: Attempt.get(Attempt.contact == contact.id).outcome != ""
+             if Attempt.select().exists() else False)
+        attempt = Attempt.get(Attempt.contact == contact.id)
+        assert attempt.outcome == "answered" and attempt.agent_id == agents[0].id
+        assert attempt.connected_at is not None
+        # the agent's state machine went through the call and is free again
+        wait_until(lambda: engine.agents.get(agents[0].id).state == "available", timeout=20)
+        from engine.store import AgentStateInterval
+        states = [i.state for i in AgentStateInterval.select().where(AgentStateInterval.agent == agents[0].id)
+                  .order_by(AgentStateInterval.id)]
+        assert "in_call" in states and states[-1] == "available"
