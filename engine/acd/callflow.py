@@ -141,6 +141,9 @@ class CallFlow:
             return  # a manual call: the leg bridges itself
         direct = leg.uuid in self.direct_legs
         waiting = engine.acd.waiting_call(leg.parent_uuid)
+        if not direct and not leg.outcome and waiting is not None and waiting.callback:
+            self.call_back(leg, waiting.caller_number)
+            return
         if leg.outcome or customer is None or (not direct and waiting is None):
             leg.outcome = leg.outcome or "cancelled"
             engine.switch.kill(leg, "LOSE_RACE")
@@ -154,15 +157,24 @@ class CallFlow:
             return
         leg.outcome, customer.transferring = "connected", False
         customer.agent_id, customer.left_queue_at = leg.agent_id, customer.left_queue_at or engine.clock.now()
-        if waiting is not None and waiting.callback:
-            engine.switch.execute(leg, "bridge", engine.external_dial_string(customer.caller_number))
-        else:
-            self.start_recording(customer, leg)
-            if customer.gone or not engine.switch.bridge(customer, leg):
-                log.warning("bridge failed call_uuid=%s leg=%s", customer.uuid, leg.uuid)
-                engine.switch.kill(leg)
-                return
+        self.start_recording(customer, leg)
+        if customer.gone or not engine.switch.bridge(customer, leg):
+            log.warning("bridge failed call_uuid=%s leg=%s", customer.uuid, leg.uuid)
+            engine.switch.kill(leg)
+            return
         engine.bus.publish("call.answered", call_uuid=customer.uuid, agent_id=leg.agent_id, queue=customer.queue)
+
+    def call_back(self, leg: Call, number: str) -> None:
+        """A caller who asked for a callback reached the front: the answered agent dials them."""
+        engine = self.engine
+        assert leg.agent_id is not None
+        if engine.acd.agent_answered(leg.parent_uuid, leg.agent_id) is None:
+            leg.outcome = "cancelled"
+            engine.switch.kill(leg, "LOSE_RACE")
+            return
+        leg.outcome = "connected"
+        engine.switch.execute(leg, "bridge", engine.external_dial_string(number))
+        engine.bus.publish("call.callback_dialed", call_uuid=leg.parent_uuid, agent_id=leg.agent_id, number=number)
 
     def start_recording(self, customer: Call, leg: Call) -> None:
         engine = self.engine

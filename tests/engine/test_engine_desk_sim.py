@@ -53,8 +53,9 @@ def test_caller_who_hangs_up_while_waiting_is_recorded_as_abandoned(sqlite_store
 
 
 def test_star_asks_for_a_callback_and_the_caller_keeps_their_place(sqlite_store: str, tmp_path: pathlib.Path) -> None:
-    setup(1, callback_offer=True)
-    with running(tmp_path, scenario_file(tmp_path, phones()), ROUTES) as (engine, sim):
+    (rep,) = setup(1, callback_offer=True)
+    scenario = scenario_file(tmp_path, phones(), customers=[{"regex": ".*", "ring_time": 0.1, "talk_time": 30}])
+    with running(tmp_path, scenario, ROUTES, extra={"external_dial": "sofia/gateway/gw/{number}"}) as (engine, sim):
         events = engine.bus.subscribe({"call.callback_requested"})
         channel = sim.switch.inbound.inject("100", "+14155550100")
         wait_until(lambda: engine.acd.waiting_call(channel.uuid) is not None)
@@ -63,6 +64,17 @@ def test_star_asks_for_a_callback_and_the_caller_keeps_their_place(sqlite_store:
         waiting = engine.acd.waiting_call(channel.uuid)
         assert waiting is not None and waiting.callback
         assert engine.acd.queues["support"].position(channel.uuid) == 1
+        channel.hangup("NORMAL_CLEARING", "recv_bye")  # the caller hangs up after asking
+        wait_until(lambda: engine.calls.get(channel.uuid) is None or engine.calls.get(channel.uuid).gone)  # type: ignore[union-attr]
+        assert engine.acd.waiting_call(channel.uuid) is not None  # ... and kept the place
+        engine.agent_login(rep.id)
+        # Their turn: the agent answers and the engine dials the caller back from the agent's leg.
+        wait_until(lambda: engine.agents.get(rep.id).state == "in_call")
+        leg_uuid = engine.agents.get(rep.id).reservation.leg_uuid  # type: ignore[union-attr]
+        wait_until(lambda: (leg := sim.switch.channels.get(leg_uuid)) is not None and leg.bridged_to is not None)
+        leg = sim.switch.channels[leg_uuid]
+        names = {leg.name, leg.bridged_to.name}
+        assert "sofia/internal/1001@127.0.0.1" in names and any("+14155550100" in name for name in names)
 
 
 def test_position_announcements_are_broadcast(sqlite_store: str, tmp_path: pathlib.Path) -> None:
