@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 AUTO_MODES = ("progressive", "power", "predictive")
 ABANDON_AFTER_SECONDS = 2.0
 AMD_TIMEOUT_SECONDS = 5.0
+STALE_EXTRA_SECONDS = 120.0
 
 
 def seconds(now: dt.datetime) -> float:
@@ -243,9 +244,11 @@ class CampaignDialer:
             release(contact, status="dnc", outcome="dnc_blocked")
         elif verdict.reason.startswith("attempt limit"):
             release(contact, status="failed")
+        elif verdict.retry_at is None:
+            # Waiting cannot help (unknown time zone, windows that never overlap).
+            release(contact, status="failed", outcome="window_blocked")
         else:
-            retry_at = verdict.retry_at or now + dt.timedelta(hours=1)
-            release(contact, status="retry", retry_at=retry_at, outcome="window_blocked")
+            release(contact, status="retry", retry_at=verdict.retry_at, outcome="window_blocked")
 
     # ----- call events ------------------------------------------------------------------
     def owns(self, call_uuid: str) -> bool:
@@ -321,8 +324,15 @@ class CampaignDialer:
     def serve_waiting(self, now: dt.datetime) -> None:
         """Connect waiting humans to agents; past ``abandon_after`` play the message and hang up.
 
-        Also treats an answer with no AMD verdict after 5 s as a human.
+        Also treats an answer with no AMD verdict after 5 s as a human, and ends attempts
+        that never produced an event long after their ring timeout.
         """
+        stale_after = float(self.campaign.ring_timeout_seconds) + STALE_EXTRA_SECONDS
+        for call in [c for c in self.live.values() if c.answered_at is None and c.ringing_at is None
+                     and (now - c.launched_at).total_seconds() > stale_after]:
+            # The switch gives up at originate_timeout; no event since means we lost it.
+            log.warning("no events for call_uuid=%s since launch; ending the attempt", call.uuid)
+            self.on_hangup(call.uuid, "ORIGINATOR_CANCEL", now)
         for call in sorted(self.live.values(), key=lambda c: c.answered_at or now):
             if self.awaiting_amd(call.uuid) and (now - (call.answered_at or now)).total_seconds() >= AMD_TIMEOUT_SECONDS:
                 call.amd_result = "notsure"

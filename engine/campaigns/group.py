@@ -68,12 +68,6 @@ class DialerGroup:
             self.desks[campaign.id] = PreviewDesk(dialer)
         return dialer
 
-    def remove(self, campaign_id: int) -> None:
-        """Stop launching for a campaign; its live calls still finish through :meth:`on_event`."""
-        dialer = self.dialers.get(campaign_id)
-        if dialer is not None:
-            dialer.campaign.status = "paused"
-
     def refresh(self) -> None:
         """Re-read each campaign row (status, priority, settings may change while running)."""
         for dialer in self.dialers.values():
@@ -140,10 +134,13 @@ class DialerGroup:
             last_sync = 0.0
             while True:
                 moment = now()
-                if seconds(moment) - last_sync >= sync_every:
-                    self.sync(moment)
-                    last_sync = seconds(moment)
-                self.tick(moment, interval)
+                try:
+                    if seconds(moment) - last_sync >= sync_every:
+                        self.sync(moment)
+                        last_sync = seconds(moment)
+                    self.tick(moment, interval)
+                except Exception:  # the loop outlives any one bad round; the error is logged
+                    log.exception("campaign dialer round failed")
                 gevent.sleep(interval)
         self._loop = gevent.spawn(loop)
         return self._loop

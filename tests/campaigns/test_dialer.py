@@ -218,6 +218,25 @@ def test_compliance_is_enforced_where_the_call_is_made(campaign):
     assert stored.status == "retry" and stored.next_attempt_at == dt.datetime(2026, 3, 3, 17, 0)
 
 
+def test_refusals_that_waiting_cannot_fix_close_the_contact(campaign):
+    unknown = Contact.create(campaign=campaign, phone="+80012345678")
+    dialer, switch, pool = make(campaign, 1)
+    assert dialer.tick(T0, pool.ready(None)) == 0
+    stored = Contact.get_by_id(unknown.id)
+    assert (stored.status, stored.last_outcome) == ("failed", "window_blocked")
+
+
+def test_a_call_that_never_sends_an_event_is_ended_after_its_ring_timeout(campaign):
+    contacts(campaign, 1)
+    dialer, switch, pool = make(campaign, 1)
+    dialer.tick(T0, pool.ready(None))
+    (lost,) = switch.uuids()
+    dialer.tick(at(30 + 119), [])
+    assert lost in dialer.live
+    dialer.tick(at(30 + 121), [])
+    assert dialer.live == {} and Attempt.get(Attempt.origination_uuid == lost).outcome == "no_answer"
+
+
 def test_originate_failure_ends_the_attempt_as_failed(campaign):
     contacts(campaign, 1)
     dialer, switch, pool = make(campaign, 1)
