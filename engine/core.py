@@ -190,7 +190,7 @@ class Engine(DeskCommands):
                 self.flow.agent_leg_event(call, name)
             elif call.role == "consult":
                 self._consult_event(call, name)
-            elif call.role == "customer":
+            elif call.role in ("customer", "outbound"):
                 self._customer_event(call, name, event)
             for listener in self.call_listeners:
                 listener(call, name)
@@ -207,7 +207,8 @@ class Engine(DeskCommands):
                 call.abandoned, call.left_queue_at = True, self.clock.now()
                 self.bus.publish("call.abandoned", call_uuid=call.uuid, queue=call.queue, waited=round(call.queue_wait, 1))
         elif name == "CHANNEL_HANGUP_COMPLETE":
-            if self._store and (call.queue or call.uuid in self.sockets or call.legs):
+            # Channels the engine handled (queued, routed, dialed, connected) get a CDR.
+            if self._store and (call.queue or call.uuid in self.sockets or call.legs or call.role == "outbound"):
                 write_cdr(call, self.calls)
             self.bus.publish("call.ended", call_uuid=call.uuid, cause=call.hangup_cause, billsec=call.billsec)
         elif name == "DTMF" and (event.get("DTMF-Digit") or "") == "*":

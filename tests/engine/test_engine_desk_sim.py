@@ -138,6 +138,9 @@ def test_dialer_hooks_originate_and_connect_to_agent(sqlite_store: str, tmp_path
         engine.connect_to_agent(customer_uuid, rep.id)
         wait_until(lambda: engine.calls.get(customer_uuid).bridged_to)  # type: ignore[union-attr]
         assert engine.agents.get(rep.id).state == "in_call"
+        engine.hangup(rep.id)
+        row = wait_until(lambda: Cdr.get_or_none(Cdr.call_uuid == customer_uuid))
+        assert row.direction == "outbound" and row.agent_id == rep.id and row.legs
 
 
 def test_restart_rebuilds_live_calls_from_show_channels(sqlite_store: str, tmp_path: pathlib.Path) -> None:
