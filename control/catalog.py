@@ -284,7 +284,8 @@ CAMPAIGN_FIELDS = (
     Field("agents_may_add_contacts", "bool", default=True), Field("webhook_url", max_length=500),
     Field("webhook_secret", "password", max_length=120, write_only=True),
     Field("trusted_ips", "ips", help="Addresses or networks allowed to call this campaign's API with a token."),
-    Field("settings", "json", default=dict),
+    Field("settings", "json", default=dict,
+          help='Extra settings; "questionnaire": [{"key": "interest", "label": "Interested?", "options": ["yes", "no"]}].'),
 )
 
 
@@ -322,6 +323,13 @@ def campaign_clean(raw: Mapping[str, Any], obj: Any, html: bool) -> dict[str, An
         values = validate_campaign(body, existing)
     except CampaignValidationError as exc:
         raise ValidationFailed([FieldError(e.field, e.message) for e in exc.errors]) from None
+    if "settings" in values:
+        from control.questionnaire import check_questionnaire
+
+        try:
+            check_questionnaire(values["settings"])
+        except FieldError as exc:
+            raise ValidationFailed([exc]) from None
     for name, model in CAMPAIGN_FKS.items():
         key = values.get(name)
         if key is not None and model.get_or_none(model.id == key) is None:

@@ -13,6 +13,7 @@ from typing import Any
 from control.admin.contacts import contact_dict, history
 from control.engine_link import maybe_engine
 from control.forms import FieldError
+from control.questionnaire import clean_answers, questions
 from engine.api import EngineError
 from engine.store import Agent, Callback, Campaign, Contact, DispositionType
 
@@ -72,19 +73,22 @@ def screen_pop(agent: Agent, contact: Contact | None) -> dict[str, Any]:
         "campaign": {"id": campaign.id, "name": campaign.name, "preview_countdown_seconds": campaign.preview_countdown_seconds}
         if campaign is not None else None,
         "script": render_script(campaign, contact),
+        "questions": questions(campaign.settings) if campaign is not None else [],
         "dispositions": [{"code": d.code, "label": d.label, "final": d.final} for d in disposition_types(campaign)],
     }
 
 
 def save_disposition(agent: Agent, contact: Contact, code: str, notes: str = "",
-                     callback: str = "", now: dt.datetime | None = None) -> Any:
+                     callback: str = "", now: dt.datetime | None = None, answers: Any = None) -> Any:
     """Record the agent's result (engine.campaigns.dispositions), then end wrap-up or hang up
     as the campaign says and deliver its webhook. Returns the engine's SubmitResult."""
     from engine.campaigns.dispositions import submit_disposition
     from engine.campaigns.errors import CampaignError
 
+    cleaned = clean_answers(contact.campaign.settings, answers)
     try:
-        result = submit_disposition(contact, code, agent_id=agent.id, notes=notes, callback=callback or None, now=now)
+        result = submit_disposition(contact, code, agent_id=agent.id, notes=notes, callback=callback or None, now=now,
+                                    answers=cleaned)
     except CampaignError as exc:
         raise FieldError("callback" if exc.field == "due" else exc.field, exc.message) from None
     result.send_webhook()

@@ -218,7 +218,7 @@ def desk_pop() -> Any:
 
 @bp.route("/desk/disposition", methods=["POST"])
 def desk_disposition() -> Any:
-    """``{"contact_id", "code", "notes", "callback": "3h"|"2d"|"YYYY-MM-DD HH:MM"}``."""
+    """``{"contact_id", "code", "notes", "callback": "3h"|"2d"|"YYYY-MM-DD HH:MM", "answers": {key: answer}}``."""
     agent = my_agent()
     data = body()
     contact = find_contact(agent, _int(data, "contact_id"), "")
@@ -226,7 +226,8 @@ def desk_disposition() -> Any:
         raise FieldError("contact_id", "no such contact in your team")
     wants_callback = _text(data, "callback", required=False, max_length=40)
     result = save_disposition(agent, contact, _text(data, "code", required=False, max_length=60),
-                              _text(data, "notes", required=False, max_length=10_000), wants_callback)
+                              _text(data, "notes", required=False, max_length=10_000), wants_callback,
+                              answers=data.get("answers"))
     callback = latest_callback(agent, contact) if result.contact_status == "callback" else None
     audit("disposition", "contacts", contact.id, code=result.disposition.code, callback=callback is not None)
     return ok({"disposition": {"id": result.disposition.id, "code": result.disposition.code},

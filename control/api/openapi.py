@@ -144,7 +144,7 @@ SPECIAL_PATHS: dict[str, Any] = {
     "/api/v1/desk/pickup": {"post": _op("Pick up a queued call", body=_obj(call_uuid="string"), roles="agent")},
     "/api/v1/desk/pop": {"get": _op("Screen pop: contact, history, script, dispositions (?contact_id or ?number)", roles="agent")},
     "/api/v1/desk/disposition": {"post": _op("Save a disposition with notes and an optional callback ('3h', '2d', a date)",
-                                             body=_obj(contact_id="integer", code="string", notes="string", callback="string"),
+                                             body=_obj(contact_id="integer", code="string", notes="string", callback="string", answers="object"),
                                              status="201", roles="agent")},
     "/api/v1/desk/fetch": {"post": _op("Take up to fetch_max unowned contacts of a campaign",
                                        body=_obj(campaign_id="integer"), roles="agent")},

@@ -49,7 +49,10 @@
 
   function formData(form) {
     const data = {};
-    new FormData(form).forEach((v, k) => { data[k] = v; });
+    new FormData(form).forEach(function (v, k) {
+      if (k.indexOf("answer:") === 0) { data.answers = data.answers || {}; data.answers[k.slice(7)] = v; }
+      else data[k] = v;
+    });
     form.querySelectorAll('input[type="checkbox"]').forEach((c) => { data[c.name] = c.checked; });
     return data;
   }
@@ -131,6 +134,20 @@
       $("pop-contact-id").value = contact.id;
     }
     $("pop-script").textContent = data.script || "";
+    const asked = $("pop-questions");
+    asked.replaceChildren();
+    (data.questions || []).forEach(function (q) {
+      const label = text("label", q.label + (q.required ? " *" : "") + " ");
+      let input;
+      if (q.options) {
+        input = document.createElement("select");
+        input.appendChild(text("option", ""));
+        q.options.forEach((o) => input.appendChild(text("option", o)));
+      } else { input = document.createElement("input"); }
+      input.name = "answer:" + q.key;
+      label.appendChild(input);
+      asked.appendChild(label);
+    });
     const history = $("pop-history");
     history.replaceChildren();
     (data.history || []).forEach((h) => history.appendChild(text("li", h.at + " · " + h.code + (h.notes ? " · " + h.notes : ""))));

@@ -39,6 +39,14 @@ class Server:
     control_url: str
     engine: bool
     log: pathlib.Path
+    database: pathlib.Path
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        """Read the server's SQLite store directly (to check what a page stored)."""
+        import sqlite3
+
+        with sqlite3.connect(self.database) as db:
+            return list(db.execute(sql))
 
     def inject_call(self, caller: str, did: str = "100") -> str:
         """A simulated customer calls ``did`` (test-only control port); returns the call uuid."""
@@ -64,7 +72,8 @@ def server(tmp_path: pathlib.Path) -> Iterator[Server]:
             proc.wait(5)
             pytest.fail(f"server did not start (exit {proc.returncode}):\n{log.read_text()[-3000:]}")
         info = json.loads(line[len("READY "):])
-        yield Server(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{control}", info["engine"], log)
+        yield Server(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{control}", info["engine"], log,
+                     tmp_path / "fscc.db")
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -45,6 +45,9 @@ def seed(workdir: pathlib.Path) -> None:
     Campaign.update(status="paused").execute()
     Queue.update(announce_position_seconds=0, wrap_up_seconds=5).execute()
     demo = Campaign.get(Campaign.name == "Demo spring offer")
+    demo.settings = {**(demo.settings or {}), "questionnaire": [
+        {"key": "interest", "label": "Interested in gold?", "options": ["yes", "no"]}]}
+    demo.save()
     contact = Contact.create(campaign=demo, **POP_CONTACT)
     Disposition.create(contact=contact, code="follow_up", notes="asked for the spring brochure")
 

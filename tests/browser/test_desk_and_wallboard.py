@@ -40,12 +40,15 @@ def test_agent_takes_a_call_and_saves_disposition_and_callback(server, sign_in):
     wait_for(lambda: _badge(desk) == "in_call", timeout=15)
     assert desk.inner_text("#call-number") == "+14155550100"
 
+    desk.select_option("select[name='answer:interest']", "yes")
     desk.select_option("#disposition-code", "follow_up")
     desk.fill("#disposition-notes", "wants the gold upgrade, call back")
     desk.fill("#disposition-callback", "2d")
     desk.click("#btn-save-disposition")
     wait_for(lambda: "Saved follow_up" in desk.inner_text("#disposition-result"))
     assert "callback at" in desk.inner_text("#disposition-result")
+    assert server.query("SELECT code, answers FROM disposition ORDER BY id DESC LIMIT 1") == [
+        ("follow_up", '{"interest":"yes"}')]
     wait_for(lambda: "+14155550100" in desk.inner_text("#callback-rows"))
     shot(desk, "agent-desk")
     assert extension

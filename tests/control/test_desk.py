@@ -126,3 +126,25 @@ def test_agents_fetch_records_within_quota(world, make_client):
     assert got == {"contacts": [world["contact_sales"]]}
     other = client.post("/api/v1/desk/fetch", json={"campaign_id": world["campaign_support"]})
     assert other.get_json()["error"]["field"] == "campaign_id"
+
+
+def test_questionnaire_answers_are_checked_and_stored(world, make_client):
+    admin = make_client("admin")
+    bad = admin.patch(f"/api/v1/campaigns/{world['campaign_sales']}", json={"settings": {"questionnaire": [
+        {"key": "Interest!", "label": "Interested?"}]}})
+    assert bad.status_code == 422 and "questionnaire[0].key" in bad.get_json()["error"]["message"]
+    good = admin.patch(f"/api/v1/campaigns/{world['campaign_sales']}", json={"settings": {"questionnaire": [
+        {"key": "interest", "label": "Interested?", "options": ["yes", "no"], "required": True},
+        {"key": "budget", "label": "Budget"}]}})
+    assert good.status_code == 200, good.get_json()
+    desk = make_client("agent1")
+    pop = desk.get(f"/api/v1/desk/pop?contact_id={world['contact_sales']}").get_json()
+    assert [q["key"] for q in pop["questions"]] == ["interest", "budget"]
+    base = {"contact_id": world["contact_sales"], "code": "success"}
+    missing = desk.post("/api/v1/desk/disposition", json=base)
+    assert missing.get_json()["error"]["field"] == "answers.interest"
+    wrong = desk.post("/api/v1/desk/disposition", json={**base, "answers": {"interest": "maybe"}})
+    assert "yes, no" in wrong.get_json()["error"]["message"]
+    saved = desk.post("/api/v1/desk/disposition", json={**base, "answers": {"interest": "yes", "budget": "5k"}})
+    assert saved.status_code == 201
+    assert Disposition.get().answers == {"interest": "yes", "budget": "5k"}
