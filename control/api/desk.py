@@ -41,9 +41,13 @@ def my_agent() -> Agent:
 
 
 def agent_state_of(agent: Agent) -> dict[str, Any]:
+    """The agent's live state; the store's when the engine is away or does not know it yet."""
     found = maybe_engine()
     if found is not None:
-        return {"agent_id": agent.id, **found.agent_state(agent.id)}
+        try:
+            return {"agent_id": agent.id, **found.agent_state(agent.id)}
+        except EngineError:
+            pass  # a new agent the engine has not loaded yet
     return stored_agent_states().get(agent.id, {"agent_id": agent.id, "state": "logged_out"})
 
 

@@ -148,3 +148,13 @@ def test_questionnaire_answers_are_checked_and_stored(world, make_client):
     saved = desk.post("/api/v1/desk/disposition", json={**base, "answers": {"interest": "yes", "budget": "5k"}})
     assert saved.status_code == 201
     assert Disposition.get().answers == {"interest": "yes", "budget": "5k"}
+
+
+def test_desk_page_survives_an_agent_the_engine_does_not_know(world, make_client, fake_engine):
+    def unknown(agent_id):
+        raise EngineError(f"unknown agent {agent_id}", field="agent_id", status=404)
+
+    fake_engine.agent_state = unknown
+    client = make_client("agent1")
+    assert client.get("/desk/").status_code == 200
+    assert client.get("/api/v1/desk/state").get_json()["state"]["state"] == "logged_out"
