@@ -24,6 +24,7 @@ from engine.acd.port import EslOfferPort
 from engine.acd.switchops import SwitchOps
 from engine.agents import AgentRegistry, StoreSink
 from engine.agents.desk import DeskCommands
+from engine.agents.features import feature_codes
 from engine.api import DomainEvent, EngineError
 from engine.bus import EventBus
 from engine.calls import CHANNEL_EVENTS, Call, CallTable
@@ -70,6 +71,7 @@ class Engine(DeskCommands):
         self.router = Router(pathlib.Path(settings.dialplans_dir) / "routes.yaml")
         self.outbound: OutboundServer | None = None
         self.ivr_runner: Callable[[Engine, Call, str], None] | None = None
+        self.feature_codes = feature_codes(settings.extra.get("feature_codes"))
         self.call_listeners: list[Callable[[Call, str], None]] = []  # e.g. the campaign dialer
         self._store = store
         self._greenlets: list[gevent.Greenlet] = []

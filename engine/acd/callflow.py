@@ -15,6 +15,7 @@ import gevent
 from engine.acd.port import agent_leg_failed
 from engine.acd.queue import Member, QueueConfig
 from engine.acd.strategies import WaitingCall
+from engine.api import EngineError
 from engine.calls import Call
 from engine.esl.errors import ESLError
 from engine.recordings import recording_path, save_recording
@@ -36,8 +37,12 @@ class CallFlow:
 
     # ----- arrival ----------------------------------------------------------------------
     def route(self, call: Call) -> None:
-        """Route a new inbound call with routes.yaml."""
+        """Route a new inbound call: an agent's feature code, else routes.yaml."""
         engine = self.engine
+        action = engine.feature_codes.get(call.destination_number)
+        if action is not None:
+            self.feature(call, action)
+            return
         match = engine.router.match(call.destination_number, call.caller_number, engine.clock.now())
         if match is None:
             log.warning("no route call_uuid=%s did=%s", call.uuid, call.destination_number)
@@ -51,6 +56,21 @@ class CallFlow:
                          customer_type=str(target.options.get("customer_type", "")))
         else:
             self.send_to(call, target.kind, target.value, match.reason)
+
+    def feature(self, call: Call, action: str) -> None:
+        """An agent dialed a feature code: change their state, confirm, hang up."""
+        engine = self.engine
+        agent = engine.agents.by_extension(call.caller_number)
+        prompt = "invalid.wav"
+        if agent is not None:
+            try:
+                {"login": engine.agents.login, "logout": engine.agents.logout, "ready": engine.agents.ready,
+                 "break": lambda agent_id: engine.agents.set_break(agent_id, "phone")}[action](agent.agent_id)
+                prompt = "thanks.wav"
+            except EngineError as exc:
+                log.info("feature code refused extension=%s action=%s: %s", call.caller_number, action, exc)
+        for app, arg in (("answer", None), ("playback", engine.sound(prompt)), ("hangup", None)):
+            engine.switch.execute(call, app, arg)
 
     def enqueue(self, call: Call, queue_name: str, *, priority: int = 0, customer_type: str = "") -> bool:
         """Answer, start MOH and put the caller in line (after-hours goes elsewhere)."""

@@ -157,3 +157,15 @@ def test_restart_rebuilds_live_calls_from_show_channels(sqlite_store: str, tmp_p
         assert customer is not None and customer.answered
         assert leg is not None and leg.role == "agent" and leg.agent_id == rep.id and leg.parent_uuid == channel.uuid
         assert fresh.agents.get(rep.id).state == "in_call"
+
+
+def test_agent_feature_codes_from_the_phone(sqlite_store: str, tmp_path: pathlib.Path) -> None:
+    (rep,) = setup(1)
+    with running(tmp_path, scenario_file(tmp_path, phones()), ROUTES) as (engine, sim):
+        sim.switch.inbound.inject("*22", "1001")
+        wait_until(lambda: engine.agent_state(rep.id)["state"] == "available")
+        sim.switch.inbound.inject("*25", "1001")
+        wait_until(lambda: engine.agent_state(rep.id)["state"] == "on_break")
+        assert engine.agent_state(rep.id)["reason"] == "phone"
+        sim.switch.inbound.inject("*23", "1001")
+        wait_until(lambda: engine.agent_state(rep.id)["state"] == "logged_out")

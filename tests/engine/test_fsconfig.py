@@ -16,7 +16,8 @@ def test_render_writes_every_file_with_site_values(tmp_path: pathlib.Path) -> No
     written = render(tmp_path, site_values(settings))
     names = {str(p.relative_to(tmp_path)) for p in written}
     assert {"autoload_configs/event_socket.conf.xml", "autoload_configs/xml_curl.conf.xml",
-            "dialplan/public/00_fscc.xml", "vars_fscc.xml", "autoload_configs/acl.conf.xml"} <= names
+            "dialplan/public/00_fscc.xml", "dialplan/default/00_fscc_features.xml", "vars_fscc.xml",
+            "autoload_configs/acl.conf.xml"} <= names
     socket_conf = ET.parse(tmp_path / "autoload_configs/event_socket.conf.xml").getroot()
     params = {p.get("name"): p.get("value") for p in socket_conf.iter("param")}
     assert params["listen-ip"] == "127.0.0.1" and params["listen-port"] == "8022"
