@@ -43,7 +43,9 @@ class Transcript:
     frames: list[Frame]
 
     @classmethod
-    def load(cls, name: str) -> Transcript:
+    def load(cls, name: str, ignore: frozenset[str] = frozenset()) -> Transcript:
+        """Read NAME.jsonl; events named in `ignore` (timer-driven ones such as HEARTBEAT)
+        are dropped, so pacing does not wait for them."""
         parser = ESLParser()
         seen = 0
         sends: list[tuple[int, bytes]] = []
@@ -53,7 +55,8 @@ class Transcript:
             op = json.loads(line)
             raw = base64.b64decode(op.get("b64", ""))
             if op["dir"] == "recv":
-                new = parser.feed(raw)
+                new = [f for f in parser.feed(raw) if not (
+                    f.content_type in EVENT_TYPES and event_key(f) in ignore)]
                 frames += new
                 seen += len(new)
             elif op["dir"] == "send":

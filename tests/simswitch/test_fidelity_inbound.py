@@ -28,8 +28,11 @@ BODY_RULES = {
 }
 
 
+TIMER_EVENTS = frozenset({"HEARTBEAT", "RE_SCHEDULE"})  # FreeSWITCH's 20 s timers
+
+
 def run(target: Target, name: str, **kwargs: object) -> tuple[Transcript, list]:
-    transcript = Transcript.load(name)
+    transcript = Transcript.load(name, ignore=TIMER_EVENTS)
     conn = Connection(target.connect())
     try:
         frames = replay(transcript, conn, **kwargs)  # type: ignore[arg-type]
