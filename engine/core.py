@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 REGISTRATION_EVENTS = ("CUSTOM sofia::register", "CUSTOM sofia::unregister", "CUSTOM sofia::expire")
 RELOAD_SECONDS = 5.0
+STATS_SECONDS = 2.0
 
 
 class _InboundCall:
@@ -96,6 +97,7 @@ class Engine(DeskCommands):
         log.info("outbound socket listening host=%s port=%s", self.settings.outbound_host, self.outbound.port)
         self.recover()
         self._greenlets.append(gevent.spawn(self._reload_loop))
+        self._greenlets.append(gevent.spawn(self._stats_loop))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until ``stop()``."""
@@ -125,6 +127,23 @@ class Engine(DeskCommands):
                     self.reload_config()
                 except Exception:  # a store hiccup must not end the loop; it is logged
                     log.exception("reloading agents and queues failed")
+
+    def _stats_loop(self) -> None:
+        while True:
+            gevent.sleep(STATS_SECONDS)
+            self.publish_queue_stats()
+
+    def publish_queue_stats(self) -> None:
+        """One ``queue.stats`` event per queue (wallboard, metrics)."""
+        now = self.clock.now()
+        for queue in self.acd.queues.values():
+            waits = [call.waited(now) for call in queue.waiting.values()]
+            self.bus.publish("queue.stats", queue=queue.name, waiting=len(waits),
+                             longest_wait=round(max(waits, default=0.0), 1),
+                             agents_free=len(self.agents.offerable(queue.members)),
+                             agents_logged_in=self.agents.logged_in(queue.members), entered=queue.stats.entered,
+                             answered=queue.stats.answered, abandoned=queue.stats.abandoned,
+                             overflowed=queue.stats.overflowed, service_level=round(queue.stats.service_level, 3))
 
     def recover(self) -> int:
         """Rebuild live calls after a restart from ``show channels as json`` + Attempt rows."""

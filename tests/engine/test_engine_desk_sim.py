@@ -169,3 +169,14 @@ def test_agent_feature_codes_from_the_phone(sqlite_store: str, tmp_path: pathlib
         assert engine.agent_state(rep.id)["reason"] == "phone"
         sim.switch.inbound.inject("*23", "1001")
         wait_until(lambda: engine.agent_state(rep.id)["state"] == "logged_out")
+
+
+def test_queue_stats_on_the_bus(sqlite_store: str, tmp_path: pathlib.Path) -> None:
+    (rep,) = setup(1)
+    with running(tmp_path, scenario_file(tmp_path, phones()), ROUTES) as (engine, sim):
+        engine.agent_login(rep.id)
+        stats = engine.bus.subscribe({"queue.stats"})
+        engine.publish_queue_stats()
+        event = stats.get(timeout=2)
+        assert event is not None and event.data["queue"] == "support"
+        assert (event.data["agents_free"], event.data["agents_logged_in"], event.data["waiting"]) == (1, 1, 0)
