@@ -1,0 +1,42 @@
+"""Handing an answered agentless call to the engine's ACD queue (press 1, timeout-to-agent).
+
+The call's outbound socket is registered with the Engine the way an inbound call's is
+(``Engine.accept``), so the queue's commands (answer, MOH, bridge) travel over it, and the
+call becomes a ``customer`` call: a hangup while waiting counts as the queue's abandon.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from engine.calls import Call
+from engine.esl.outbound import OutboundCall
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+log = logging.getLogger(__name__)
+
+
+class EngineQueueHandoff:
+    """:class:`engine.agentless.call.QueueHandoff` over the live Engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def enqueue(self, socket: OutboundCall, queue: str) -> bool:
+        engine = self.engine
+        uuid = socket.uuid or ""
+        call = engine.calls.get(uuid) or engine.calls.add(Call(uuid=uuid, node=next(iter(engine.nodes), "")))
+        if socket.channel_data is not None:
+            call.apply(socket.channel_data)
+        call.role = "customer"
+        engine.sockets[uuid] = socket
+        if not engine.flow.enqueue(call, queue):
+            engine.sockets.pop(uuid, None)
+            log.warning("queue %s refused call_uuid=%s", queue, uuid)
+            return False
+        return True
+
+    def done(self, socket: OutboundCall) -> None:
+        self.engine.sockets.pop(socket.uuid or "", None)
