@@ -6,6 +6,7 @@ Event order per endpoint follows the captures: loopback (b_*), sofia (i1_*), err
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from gevent.event import Event as Flag
 from simswitch.apps import Message, run_apps
 from simswitch.causes import parse_cause
 from simswitch.channel import Channel, HangupSignal
-from simswitch.scenario import AgentProfile, CustomerProfile
+from simswitch.scenario import AgentProfile, CustomerProfile, Distribution
 
 if TYPE_CHECKING:
     from simswitch.switch import Switch
@@ -144,20 +145,13 @@ class Dialer:
         except OriginateFailed as failed:
             return f"-ERR {failed.cause}\n"
         steps = parse_target(target) or self.switch.dialplan_steps(target)
-        if not steps and not target.startswith("&"):
-            chan.greenlet = self.switch.spawn(self._no_route, chan)
-        else:
-            chan.greenlet = self.switch.spawn(self._run_a_leg, chan, steps)
+        chan.greenlet = self.switch.spawn(self._run_a_leg, chan, steps)
         return f"+OK {chan.uuid}\n"
 
     def _run_a_leg(self, chan: Channel, steps: list[Message]) -> None:
         if chan.alive:
             chan.set_state("CS_EXECUTE")
         run_apps(chan, steps)
-
-    def _no_route(self, chan: Channel) -> None:
-        chan.hangup("NO_ROUTE_DESTINATION")
-        chan.teardown()
 
     def dial(self, dial: str, timeout: float = 60.0, cid_name: str | None = None,
              cid_number: str | None = None, inherit: dict[str, str] | None = None) -> Channel:
@@ -255,7 +249,6 @@ class Dialer:
     def _far_end(self, name: str, number: str, variables: dict[str, str], timeout: float,
                  customer: CustomerProfile | None = None,
                  agent: AgentProfile | None = None) -> Channel:
-        rng = self.switch.rng
         chan = self._new_outbound(name, number, variables, "src/switch_ivr_originate.c")
         chan.variables["sip_profile_name"] = name.split("/")[1]
         chan.greenlet = gevent.getcurrent()
@@ -290,7 +283,6 @@ class Dialer:
         chan.greenlet = None
         if talk != math.inf:
             gevent.spawn_later(talk / clock.speed, self._far_end_hangs_up, chan)
-        _ = rng
         return chan
 
     def _far_end_hangs_up(self, chan: Channel) -> None:
@@ -394,8 +386,6 @@ def _opt(argv: list[str], index: int) -> str | None:
     return None if value in (None, "undef") else value
 
 
-_DEFAULT_CUSTOMER = CustomerProfile(
-    pattern=__import__("re").compile(""),
-    talk_time=__import__("simswitch.scenario", fromlist=["Distribution"]).Distribution(
-        "fixed", math.inf),
-)
+# Without a `customers` section every number answers after 1 s and never hangs up.
+_DEFAULT_CUSTOMER = CustomerProfile(pattern=re.compile(""),
+                                    talk_time=Distribution("fixed", math.inf))

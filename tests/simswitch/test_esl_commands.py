@@ -1,0 +1,131 @@
+"""ESL command semantics beyond the captures: filters, myevents, sendmsg, uuid_* APIs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simswitch.switch import SimSwitch
+from tests.simswitch.client import Client, named
+
+
+@pytest.fixture
+def client():
+    sim = SimSwitch(port=0, speed=10.0).start()
+    esl = Client(sim.port)
+    yield esl
+    esl.close()
+    sim.stop()
+
+
+def parked(client: Client, dial: str = "sofia/gateway/gw/15550001") -> str:
+    reply = client.api(f"originate {dial} &park()")
+    assert reply.startswith("+OK "), reply
+    return reply[4:].strip()
+
+
+def test_prefix_rules_and_unknown_commands(client: Client) -> None:
+    assert client.command("api") == "-ERR command not found"
+    assert client.command("events plain HEARTBEAT") == "+OK event listener enabled plain"
+    assert client.command("event plain NOT_AN_EVENT") == "-ERR no keywords supplied"
+    assert client.command("nixevent") == "-ERR no keywords supplied"
+    assert client.command("filter Unique-ID") == "-ERR invalid syntax"
+    assert client.command("sendmsg 123") == "-ERR invalid session id [123]"
+    assert client.command("linger") == "-ERR not controlling a session"
+    assert client.command("nolog") == "-ERR not loging"
+    assert client.command("log info") == "+OK log level info [6]"
+    assert client.command("myevents 123 json") == "-ERR invalid uuid"
+
+
+def test_negative_only_filters_deliver_nothing(client: Client) -> None:
+    client.command("event plain CHANNEL_CREATE CHANNEL_ANSWER BACKGROUND_JOB")
+    assert client.command("filter Event-Name -CHANNEL_CREATE") == \
+        "+OK filter added. [Event-Name]=[-CHANNEL_CREATE]"
+    parked(client)
+    client.command("filter Event-Name CHANNEL_ANSWER")
+    uuid = parked(client)
+    answer = client.wait_event(named("CHANNEL_ANSWER", Unique_ID=uuid))
+    assert answer.get("Answer-State") == "answered"
+    names = {e.get("Event-Name") for e in client.events()}
+    assert names == {"CHANNEL_ANSWER"}
+
+
+def test_bgapi_unknown_command_reports_in_the_job_body(client: Client) -> None:
+    client.command("event json BACKGROUND_JOB")
+    reply = client.command("bgapi nosuchapi foo")
+    job = reply.split("Job-UUID: ")[1]
+    event = client.wait_event(named("BACKGROUND_JOB", Job_UUID=job))
+    assert event.body == "-ERR nosuchapi Command not found!\n"
+    assert event.get("Job-Command-Arg") == "foo"
+
+
+def test_myevents_binds_an_inbound_connection_to_one_channel(client: Client) -> None:
+    first = parked(client)
+    parked(client)
+    assert client.command(f"myevents {first}") == "+OK Events Enabled"
+    assert client.command(f"myevents {first}") == "-ERR aready enabled."
+    client.api("hupall")
+    client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=first))
+    assert {e.get("Unique-ID") for e in client.events()} == {first}
+
+
+def test_show_channels_lists_live_channels(client: Client) -> None:
+    uuid = parked(client)
+    data = json.loads(client.api("show channels as json"))
+    assert data["row_count"] == 1
+    row = data["rows"][0]
+    assert list(row)[:6] == ["uuid", "direction", "created", "created_epoch", "name", "state"]
+    assert row["uuid"] == uuid and row["callstate"] == "ACTIVE"
+    text = client.api("show channels")
+    assert text.startswith("uuid,direction,created,") and text.endswith("\n\n1 total.\n")
+    assert client.api("show channels count") == "\n1 total.\n"
+    calls = json.loads(client.api("show calls as json"))
+    assert calls["rows"][0]["b_uuid"] == ""
+
+
+def test_uuid_variables_hold_and_exists(client: Client) -> None:
+    uuid = parked(client)
+    assert client.api(f"uuid_setvar {uuid} campaign spring sale") == "+OK\n"
+    assert client.api(f"uuid_getvar {uuid} campaign") == "spring sale"
+    assert client.api(f"uuid_getvar {uuid} nothing") == "_undef_"
+    assert client.api("uuid_getvar") == "-USAGE: <uuid> <var>\n"
+    client.command("event plain CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_CALLSTATE")
+    assert client.api(f"uuid_hold {uuid}") == "+OK Success\n"
+    client.wait_event(named("CHANNEL_CALLSTATE", Channel_Call_State="HELD"))
+    assert client.api(f"uuid_hold off {uuid}") == "+OK Success\n"
+    client.wait_event(named("CHANNEL_UNHOLD", Unique_ID=uuid))
+    assert client.api(f"uuid_exists {uuid}") == "true"
+    assert client.api("uuid_kill nope") == "-ERR No such channel!\n"
+
+
+def test_uuid_broadcast_and_transfer_run_applications(client: Client) -> None:
+    client.command("event plain PLAYBACK_START CHANNEL_EXECUTE")
+    uuid = parked(client)
+    assert client.api(f"uuid_broadcast {uuid} silence_stream://500 aleg") == \
+        "+OK Message sent\n"
+    start = client.wait_event(named("PLAYBACK_START", Unique_ID=uuid))
+    assert start.get("Playback-File-Path") == "silence_stream://500"
+    assert client.api(f"uuid_transfer {uuid} esl_echo") == "+OK\n"
+    client.wait_event(named("CHANNEL_EXECUTE", Unique_ID=uuid, Application="echo"))
+
+
+def test_eavesdrop_originate_follows_its_target(client: Client) -> None:
+    client.command("event plain CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE")
+    target = parked(client)
+    spy = parked(client, "user/1000")
+    client.api(f"uuid_kill {spy}")
+    listener = client.api(f"originate user/1001 &eavesdrop({target})")[4:].strip()
+    client.wait_event(named("CHANNEL_EXECUTE", Unique_ID=listener, Application="eavesdrop"))
+    client.api(f"uuid_kill {target}")
+    done = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=listener))
+    assert done.get("variable_eavesdrop_target_uuid") == target
+
+
+def test_sendevent_to_subscribers(client: Client) -> None:
+    client.command("event plain CUSTOM crm::note")
+    reply = client.command("sendevent CUSTOM\nEvent-Subclass: crm::note\nX-Note: call back")
+    assert reply.startswith("+OK ")
+    note = client.wait_event(named("CUSTOM", Event_Subclass="crm::note"))
+    assert note.get("X-Note") == "call back"
+    assert note.get("Event-UUID") == reply[4:]
