@@ -19,18 +19,20 @@ Bernoulli sum.
 
 Abandons. With customers that wait ``P`` (patience, 2 s) the answers lost over the
 horizon obey the reflection (Skorokhod/Lindley) identity
-``L = max_k (A(k) - R - V(k + P))^+``; we estimate ``E[L] ~ max_k E[X_k^+]`` with
-``X_k`` normal (central limit approximation of the Bernoulli sums), using
-``E[X^+] = mu Phi(mu / sigma) + sigma phi(mu / sigma)``. The pacer launches the largest
-``n`` whose marginal expected abandons ``E[L](n) - E[L](n-1)`` stay under
-``threshold * q(H)``, i.e. the chance that the last call's answer finds no agent is at
-most ``threshold``. Erlang C is not used: it assumes a stationary Poisson queue, while the
-dialer's problem is a finite-horizon transient one.
+``L = max_k (A(k) - R - V(k + P))^+``. The pacer launches the largest ``n`` whose marginal
+expected abandons stay under ``threshold * q(H)``, i.e. the chance that the last call's
+answer finds no agent is at most ``threshold``; :mod:`engine.pacing.risk` bounds that
+marginal by ``max_k`` of the per-second increments of ``E[X_k^+]``, computed exactly from
+the Poisson-binomial distributions for small teams and with the normal approximation
+``E[X^+] = mu Phi(mu / sigma) + sigma phi(mu / sigma)`` for large ones. Erlang C is not
+used: it assumes a stationary Poisson queue, while the dialer's problem is a
+finite-horizon transient one whose state (elapsed talk, ring ages) is known.
 
-Feedback. Every ``control_seconds`` the threshold moves multiplicatively towards holding
-the abandon rate (abandoned / answered) at ``margin * abandon_target``, measured as an
-exponentially weighted recent rate, and pulled harder down when today's or the 30-day
-rate is above target (the rate regulators look at, e.g. the US TSR 3 % per campaign per
+Feedback. Every ``control_seconds`` the threshold moves multiplicatively (integral action,
+gain ``control_gain``) towards holding the abandon rate (abandoned / answered), measured as
+an exponentially weighted recent rate, at ``aim = target * min(margin, 1 - 1/sqrt(target *
+answered_today))`` (floored at 0.6 target: a wider safety margin while the day's rate rests
+on few answers), pulled lower still while today's or the 30-day rate is above target (the rate regulators look at, e.g. the US TSR 3 % per campaign per
 30 days, Ofcom 3 % per day).
 
 Guard rails: never fewer lines than progressive; progressive until the estimators rest on
@@ -69,7 +71,7 @@ class PredictivePacer(Pacer):
         margin: float = 0.95,
         patience: float = 2.0,
         max_lines_per_agent: float = 8.0,
-        min_answers: int = 50,
+        min_answers: int = 20,
         min_talks: int = 20,
         control_seconds: float = 30.0,
         control_half_life: float = 1200.0,

@@ -105,6 +105,11 @@ def calls_within_risk(ring: FloatArray, freed: FloatArray, free_now: int, q: Flo
     marginal grows with ``n`` (``E[X^+]`` is convex in ``n``), so the first ``n`` over the
     limit ends the search.
     """
+    # agents certain to be free count as free now; rows that cannot happen drop out
+    certain = freed.min(axis=1) > 1.0 - 1e-9
+    free_now += int(np.count_nonzero(certain))
+    freed = freed[~certain & (freed.max(axis=1) > 1e-4)]
+    ring = ring[ring.max(axis=1) > 1e-4]
     if ring.shape[0] + freed.shape[0] + min(cap, 64) <= exact_terms:
         marginal = exact_marginal_lost(ring, freed, free_now, q, min(cap, 64), limit)
         over = np.nonzero(marginal > limit)[0]
