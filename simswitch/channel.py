@@ -135,10 +135,9 @@ class Channel:
         """The caller profile with `prefix` (Caller, Other-Leg, Channel)."""
         headers = [(f"{prefix}-{key}", value) for key, value in self.profile.items() if value]
         if times:
-            headers += [
-                (f"{prefix}-Profile-Index", "1"),
-                (f"{prefix}-Profile-Created-Time", str(self.created_us)),
-            ]
+            if prefix != "Other-Leg":
+                headers.append((f"{prefix}-Profile-Index", "1"))
+            headers.append((f"{prefix}-Profile-Created-Time", str(self.created_us)))
             headers += [(f"{prefix}-Channel-{key}-Time", str(value))
                         for key, value in self.times.items()]
             headers += [

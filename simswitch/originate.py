@@ -154,8 +154,13 @@ class Dialer:
         run_apps(chan, steps)
 
     def dial(self, dial: str, timeout: float = 60.0, cid_name: str | None = None,
-             cid_number: str | None = None, inherit: dict[str, str] | None = None) -> Channel:
-        """Dial every leg in turn; the first answered channel wins."""
+             cid_number: str | None = None, inherit: dict[str, str] | None = None,
+             from_api: bool = True) -> Channel:
+        """Dial every leg in turn; the first answered channel wins.
+
+        Legs originated by the API get their caller id flipped on answer (CALL_UPDATE),
+        legs dialled by `bridge` keep it, as in FreeSWITCH.
+        """
         legs = parse_dial_string(dial)
         if not legs:
             raise OriginateFailed("DESTINATION_OUT_OF_ORDER")
@@ -170,17 +175,18 @@ class Dialer:
             leg_timeout = float(variables.get("leg_timeout")
                                 or variables.get("originate_timeout") or timeout)
             try:
-                return self._dial_leg(leg.endpoint, variables, leg_timeout)
+                return self._dial_leg(leg.endpoint, variables, leg_timeout, from_api)
             except OriginateFailed as failed:
                 cause = failed.cause
         raise OriginateFailed(cause)
 
-    def _dial_leg(self, endpoint: str, variables: dict[str, str], timeout: float) -> Channel:
+    def _dial_leg(self, endpoint: str, variables: dict[str, str], timeout: float,
+                  flip: bool) -> Channel:
         kind, _, rest = endpoint.partition("/")
         if kind == "error":
             raise OriginateFailed(parse_cause(rest))
         if kind == "loopback":
-            return self._loopback(rest.split("/")[0], variables, timeout)
+            return self._loopback(rest.split("/")[0], variables, timeout, flip)
         scenario = self.switch.scenario
         if kind == "user":
             extension = rest.split("@")[0]
@@ -188,8 +194,8 @@ class Dialer:
             if profile is None and scenario.agents:
                 raise OriginateFailed("SUBSCRIBER_ABSENT")
             name = f"sofia/internal/{extension}@{self.switch.bus.ipv4}"
-            return self._far_end(name, extension, variables, timeout, agent=profile or
-                                 AgentProfile([extension]))
+            return self._far_end(name, extension, variables, timeout, flip,
+                                 agent=profile or AgentProfile([extension]))
         if kind == "sofia":
             profile_name, _, target = rest.partition("/")
             if profile_name == "gateway":
@@ -202,11 +208,11 @@ class Dialer:
                 name = f"sofia/{profile_name}/{target}"
                 agent = scenario.agent_for(number)
                 if agent is not None:
-                    return self._far_end(name, number, variables, timeout, agent=agent)
+                    return self._far_end(name, number, variables, timeout, flip, agent=agent)
             customer = scenario.customer_for(number)
             if customer is None and (scenario.customers or profile_name != "gateway"):
                 return self._unreachable(name, number, variables, profile_name)
-            return self._far_end(name, number, variables, timeout, customer=customer)
+            return self._far_end(name, number, variables, timeout, flip, customer=customer)
         raise OriginateFailed("CHAN_NOT_IMPLEMENTED")
 
     # -- endpoints ------------------------------------------------------------------------------
@@ -247,7 +253,7 @@ class Dialer:
         raise AssertionError("unreachable")
 
     def _far_end(self, name: str, number: str, variables: dict[str, str], timeout: float,
-                 customer: CustomerProfile | None = None,
+                 flip: bool, customer: CustomerProfile | None = None,
                  agent: AgentProfile | None = None) -> Channel:
         chan = self._new_outbound(name, number, variables, "src/switch_ivr_originate.c")
         chan.variables["sip_profile_name"] = name.split("/")[1]
@@ -279,7 +285,8 @@ class Dialer:
             raise OriginateFailed(chan.hangup_cause or "ORIGINATOR_CANCEL") from None
         chan.set_codec()
         chan.answer()
-        chan.flip_cid()
+        if flip:
+            chan.flip_cid()
         chan.greenlet = None
         if talk != math.inf:
             gevent.spawn_later(talk / clock.speed, self._far_end_hangs_up, chan)
@@ -321,7 +328,8 @@ class Dialer:
         talk = agent.talk_time.sample(rng) if agent.talk_time else math.inf
         return "ANSWER", delay, talk
 
-    def _loopback(self, extension: str, variables: dict[str, str], timeout: float) -> Channel:
+    def _loopback(self, extension: str, variables: dict[str, str], timeout: float,
+                  flip: bool) -> Channel:
         switch = self.switch
         a = self._new_outbound(f"loopback/{extension}-a", extension, variables, "mod_loopback")
         profile = a.profile
@@ -371,7 +379,8 @@ class Dialer:
             a.teardown()
             raise OriginateFailed(cause)
         a.hit_dialplan = True
-        a.flip_cid()
+        if flip:
+            a.flip_cid()
         a.greenlet = None
         return a
 

@@ -177,7 +177,7 @@ class Switch:
                    if k.startswith(("sip_h_", "origination_"))}
         timeout = float(chan.variables.get("call_timeout", "60") or 60)
         try:
-            other = self.dialer.dial(dial, timeout, inherit=inherit)
+            other = self.dialer.dial(dial, timeout, inherit=inherit, from_api=False)
         except OriginateFailed as failed:
             chan.variables["originate_disposition"] = failed.cause
             chan.variables["bridge_hangup_cause"] = failed.cause

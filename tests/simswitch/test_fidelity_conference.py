@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.esl.parser import Frame
 from tests.simswitch.conftest import Target
 from tests.simswitch.replay import compare
 from tests.simswitch.test_fidelity_inbound import run
@@ -77,3 +78,29 @@ def test_inbound_sip_call_matches_uac_capture(esl_target: Target) -> None:
     client.close()
     assert not diff.events, str(diff)
     assert not diff.headers, str(diff)
+
+
+def test_bridge_events_carry_the_captured_headers(esl_target: Target) -> None:
+    """CHANNEL_BRIDGE/UNBRIDGE of a `bridge` app (esl_agent → loopback/esl_echo) have the
+    header names of the bridge in capture g (the call-center run)."""
+    from tests.simswitch.client import Client, named
+    from tests.simswitch.replay import Transcript, event_key, header_names
+
+    real: dict[str, Frame] = {}
+    for frame in Transcript.load("g_callcenter").frames:
+        # the first bridge is the agent's plain `bridge`; later ones went through
+        # mod_callcenter's transfer (Caller-Transfer-Source), which simswitch lacks
+        if frame.content_type == "text/event-plain" and \
+                event_key(frame) in ("CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE"):
+            real.setdefault(event_key(frame), frame)
+    client = Client(esl_target.port)
+    client.command("event plain CHANNEL_BRIDGE CHANNEL_UNBRIDGE")
+    client.api("originate loopback/esl_agent &park()")
+    ours = {"CHANNEL_BRIDGE": client.wait_event(named("CHANNEL_BRIDGE"))}
+    client.api("hupall")
+    ours["CHANNEL_UNBRIDGE"] = client.wait_event(named("CHANNEL_UNBRIDGE"))
+    client.close()
+    for name, frame in real.items():
+        want = {h for h in header_names(frame) if not h.startswith("variable_")}
+        got = {h for h in ours[name].headers if not h.startswith("variable_")}
+        assert want == got, f"{name}: missing {want - got} extra {got - want}"
