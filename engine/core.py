@@ -84,6 +84,10 @@ class Engine(DeskCommands):
         if self._store:
             self.reload_config()
         self.router.reload()
+        if self.ivr_runner is None:
+            from engine.acd.ivr_link import IvrLink
+
+            self.ivr_runner = IvrLink(self)
         for node in self.settings.esl_nodes:
             connection = InboundConnection(node.host, node.port, node.password, name=node.name)
             for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS):

@@ -180,3 +180,36 @@ def test_queue_stats_on_the_bus(sqlite_store: str, tmp_path: pathlib.Path) -> No
         event = stats.get(timeout=2)
         assert event is not None and event.data["queue"] == "support"
         assert (event.data["agents_free"], event.data["agents_logged_in"], event.data["waiting"]) == (1, 1, 0)
+
+
+GOLD_FLOW = """\
+name: gold
+start: tag
+nodes:
+  tag:
+    type: set
+    vars: {customer_type: gold}
+    next: hold
+  hold:
+    type: queue
+    queue: support
+    on_failure: bye
+  bye:
+    type: hangup
+"""
+
+
+def test_ivr_route_sets_the_customer_type_and_queues_to_the_matching_agent(sqlite_store: str, tmp_path: pathlib.Path) -> None:
+    from engine.store import AgentSkill, Skill
+
+    standard, gold = setup(2, strategy="customer_type")
+    AgentSkill.create(agent=gold, skill=Skill.create(name="customer:gold"), level=5)
+    (tmp_path / "dialplans").mkdir()
+    (tmp_path / "dialplans" / "gold.yaml").write_text(GOLD_FLOW)
+    routes = 'routes:\n  - did: "300"\n    to: {ivr: gold}\n'
+    with running(tmp_path, scenario_file(tmp_path, phones(2)), routes) as (engine, sim):
+        engine.agent_login(standard.id)
+        engine.agent_login(gold.id)
+        channel = sim.switch.inbound.inject("300", "+14155550100")
+        call = wait_until(lambda: (c := engine.calls.get(channel.uuid)) is not None and c.agent_id and c)
+        assert call.agent_id == gold.id and call.queue == "support"
