@@ -297,6 +297,27 @@ def _uuid_recv_dtmf(self: Apis, args: str) -> str:
     return f"+OK {chan.uuid} received DTMF {words[1]}.\n"
 
 
+@api("uuid_break", "<uuid> [all]", "Break out of media being sent to a channel")
+def _uuid_break(self: Apis, args: str) -> str:
+    words = args.split()
+    chan = self.channel(words[0]) if words else None
+    if chan is None:
+        return "-ERR No such channel!\n"
+    chan.break_flag.set()
+    return "+OK\n"
+
+
+@api("sofia_contact", "[profile/]<user>@<domain>", "Sofia Contacts")
+def _sofia_contact(self: Apis, args: str) -> str:
+    user = args.strip().split("/")[-1].split("@")[0]
+    scenario = self.switch.scenario
+    agent = scenario.agent_for(user)
+    registered = agent.registered if agent else not scenario.agents
+    if not user or not registered:
+        return "error/user_not_registered"
+    return f"sofia/internal/sip:{user}@{self.switch.bus.ipv4}:5060"
+
+
 @api("hupall", "<cause> [<var> <value>]", "hupall")
 def _hupall(self: Apis, args: str) -> str:
     words = args.split()

@@ -210,11 +210,16 @@ def play(chan: Channel, path: str) -> str:
     info = ([("Playback-File-Type", file_type)] if file_type else []) + [
         ("Playback-File-Path", path)]
     chan.emit("PLAYBACK_START", after=info)
+    chan.break_flag.clear()
     try:
-        chan.switch.clock.sleep(seconds if seconds != math.inf else 1e9)
+        broken = chan.break_flag.wait(
+            timeout=min(seconds, 1e9) / chan.switch.clock.speed)  # uuid_break sets the flag
     except HangupSignal:
         chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "break")])
         raise
+    if broken:
+        chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "break")])
+        return "FILE PLAYED"
     samples = int(seconds * 8000)
     chan.variables.update({"playback_last_offset_pos": str(samples),
                            "playback_seconds": str(int(seconds)),

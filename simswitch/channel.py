@@ -84,6 +84,7 @@ class Channel:
         self.messages: Queue = Queue()
         self.greenlet: gevent.Greenlet | None = None
         self.answered = Flag()
+        self.break_flag = Flag()                # uuid_break: stop the current playback
         self.done = Flag()
         self.hangup_started = False
         self.dtmf: Queue = Queue()

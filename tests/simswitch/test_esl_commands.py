@@ -129,3 +129,32 @@ def test_sendevent_to_subscribers(client: Client) -> None:
     note = client.wait_event(named("CUSTOM", Event_Subclass="crm::note"))
     assert note.get("X-Note") == "call back"
     assert note.get("Event-UUID") == reply[4:]
+
+
+def test_uuid_break_stops_music_on_hold(client: Client) -> None:
+    client.command("event plain PLAYBACK_STOP CHANNEL_EXECUTE_COMPLETE")
+    uuid = parked(client)
+    client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: playback\n"
+                   "execute-app-arg: local_stream://moh\nEvent-UUID: moh-1")
+    assert client.api(f"uuid_break {uuid} all") == "+OK\n"
+    stop = client.wait_event(named("PLAYBACK_STOP", Unique_ID=uuid))
+    assert stop.get("Playback-Status") == "break"
+    done = client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="moh-1"))
+    assert done.get("Application-Response") == "FILE PLAYED"
+
+
+def test_sofia_contact_reflects_registration() -> None:
+    from simswitch.scenario import parse_scenario
+
+    scenario = parse_scenario({"agents": [{"extension": "1000"},
+                                          {"extension": "1001", "registered": False}]})
+    sim = SimSwitch(port=0, scenario=scenario).start()
+    esl = Client(sim.port)
+    try:
+        assert esl.api("sofia_contact 1000@default") == \
+            "sofia/internal/sip:1000@127.0.0.1:5060"
+        assert esl.api("sofia_contact internal/1001@default") == "error/user_not_registered"
+        assert esl.api("sofia_contact 4242@default") == "error/user_not_registered"
+    finally:
+        esl.close()
+        sim.stop()
