@@ -173,3 +173,22 @@ def test_heartbeat_fires_with_the_captured_headers() -> None:
     finally:
         client.close()
         sim.stop()
+
+
+def test_killing_a_ringing_call_ends_the_originate() -> None:
+    scenario = parse_scenario({"customers": [{"prefix": "1", "ring_time": 30}]})
+    sim = SimSwitch(port=0, scenario=scenario, speed=10.0).start()
+    client = Client(sim.port)
+    try:
+        client.command("event plain CHANNEL_PROGRESS BACKGROUND_JOB CHANNEL_HANGUP_COMPLETE")
+        client.command("bgapi originate {origination_uuid=ring-1}sofia/gateway/gw/1555 &park()")
+        client.wait_event(named("CHANNEL_PROGRESS", Unique_ID="ring-1"))
+        assert client.api("uuid_kill ring-1 ORIGINATOR_CANCEL") == "+OK\n"
+        job = client.wait_event(named("BACKGROUND_JOB"))
+        assert job.body == "-ERR ORIGINATOR_CANCEL\n"
+        done = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID="ring-1"))
+        assert done.get("variable_billsec") == "0"
+        assert client.api("show channels count") == "\n0 total.\n"
+    finally:
+        client.close()
+        sim.stop()
