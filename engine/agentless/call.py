@@ -21,6 +21,7 @@ import gevent
 
 from engine.agentless.dialer import AgentlessDialer
 from engine.campaigns.dialer import LiveCall
+from engine.esl import commands
 from engine.esl.errors import ESLError
 from engine.esl.outbound import OutboundCall
 from engine.ivr.esl_channel import EslCallChannel
@@ -102,12 +103,17 @@ class AgentlessCall:
             log.error("agentless campaign names unknown flow %r; hanging up", plan.flow)
             self._hangup()
             return
+        amd: dict[str, str] = {}
         if plan.amd:
-            live.amd_result = self._amd()
+            live.amd_result = amd["amd_result"] = self._amd()
             if live.amd_result == "machine" and plan.machine_action != "human":
-                if plan.machine_action == "hangup" or not self._wait_for_beep():
+                if plan.machine_action == "hangup":
                     self._hangup()
                     return
+                beep = self._wait_for_beep()
+                if beep is None:
+                    return
+                amd["amd_beep"] = "yes" if beep else "no"
                 if plan.machine_message:
                     self._execute("playback", str(flow.sounds_dir / plan.machine_message)
                                   if flow.sounds_dir else plan.machine_message)
@@ -115,6 +121,7 @@ class AgentlessCall:
                     return
         contact = Contact.get_or_none(Contact.id == live.contact_id)
         variables = contact_variables(contact, live.phone) if contact is not None else {"phone": live.phone}
+        variables.update(amd)  # flows may branch on {amd_result} / {amd_beep}
 
         def store_answer(question: str, key: str, label: str) -> None:
             SurveyAnswer.create(campaign=dialer.campaign.id, contact=live.contact_id, attempt=live.attempt.id,
@@ -178,20 +185,23 @@ class AgentlessCall:
         verdict = verdict.lower()
         return verdict if verdict in ("machine", "human") else "notsure"
 
-    def _wait_for_beep(self) -> bool:
-        """Leave the message after the machine's beep (mod_avmd); False if the call ended."""
+    def _wait_for_beep(self) -> bool | None:
+        """Wait for the machine's beep (mod_avmd) to leave the message after it: True when
+        heard, False when not within BEEP_TIMEOUT_SECONDS, None when the call ended."""
         deadline = time.monotonic() + BEEP_TIMEOUT_SECONDS / self.services.time_scale
+        heard = False
         try:
+            # myevents does not carry CUSTOM events (mod_event_socket), so ask for the beep.
+            self.socket.checked(commands.event(["CUSTOM avmd::beep"]))
             self._execute("avmd_start", timeout=10)
-            while not self.socket.hungup:
+            while not heard and not self.socket.hungup:
                 event = self.socket.wait_for("CUSTOM", timeout=max(0.0, deadline - time.monotonic()))
-                if (event.get("Event-Subclass") or "") == "avmd::beep":
-                    break
+                heard = (event.get("Event-Subclass") or "") == "avmd::beep"
         except TimeoutError:
             log.info("no beep heard; leaving the message anyway")
         except ESLError as exc:
             log.info("waiting for the beep failed: %s", exc)
-        return not self.socket.hungup
+        return None if self.socket.hungup else heard
 
     def _stop_media(self) -> None:
         try:
