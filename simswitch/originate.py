@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import gevent
+from gevent.event import AsyncResult
 from gevent.event import Event as Flag
 
 from simswitch.apps import Message, run_apps
 from simswitch.causes import parse_cause
 from simswitch.channel import Channel, HangupSignal
+from simswitch.dialstring import Leg, parse_dial_string, parse_target
 from simswitch.scenario import AgentProfile, CustomerProfile, Distribution
 
 if TYPE_CHECKING:
@@ -37,99 +39,13 @@ class OriginateFailed(Exception):
         self.cause = cause
 
 
-@dataclass
-class Leg:
-    """One endpoint of a dial string with its variables ({} merged with [])."""
-
-    endpoint: str
-    variables: dict[str, str] = field(default_factory=dict)
-
-
-def split_vars(text: str) -> dict[str, str]:
-    """`a=1,b='x,y',c=z\\,w` → dict (comma escapes and single quotes honoured)."""
-    sep = ","
-    if text.startswith("^^") and len(text) > 2:
-        sep, text = text[2], text[3:]
-    out: dict[str, str] = {}
-    item, quoted, i = "", False, 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] == sep:
-            item += sep
-            i += 2
-            continue
-        if char == "'":
-            quoted = not quoted
-        elif char == sep and not quoted:
-            _add_var(out, item)
-            item = ""
-        else:
-            item += char
-        i += 1
-    _add_var(out, item)
-    return out
-
-
-def _add_var(out: dict[str, str], item: str) -> None:
-    name, eq, value = item.partition("=")
-    if eq and name.strip():
-        out[name.strip()] = value
-
-
-def parse_dial_string(dial: str) -> list[Leg]:
-    """Legs in dialling order; `,` (simultaneous) and `|` (failover) both try in turn."""
-    global_vars: dict[str, str] = {}
-    while dial[:1] in ("{", "<"):
-        close = "}" if dial[0] == "{" else ">"
-        end = dial.find(close)
-        if end < 0:
-            break
-        global_vars.update(split_vars(dial[1:end]))
-        dial = dial[end + 1:]
-    legs: list[Leg] = []
-    for group in dial.replace(":_:", "|").split("|"):
-        for part in _split_top(group, ","):
-            local = dict(global_vars)
-            part = part.strip()
-            if part.startswith("["):
-                end = part.find("]")
-                if end > 0:
-                    local.update(split_vars(part[1:end]))
-                    part = part[end + 1:]
-            if part:
-                legs.append(Leg(part, local))
-    return legs
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, item = [], 0, ""
-    for char in text:
-        depth += char == "["
-        depth -= char == "]"
-        if char == sep and depth == 0:
-            parts.append(item)
-            item = ""
-        else:
-            item += char
-    parts.append(item)
-    return parts
-
-
-def parse_target(target: str) -> list[Message]:
-    """`&app(args)` → one message; anything else is an extension for the dialplan."""
-    if target.startswith("&"):
-        body = target[1:]
-        name, _, rest = body.partition("(")
-        args = rest[:-1] if rest.endswith(")") else rest
-        return [Message(name, args)]
-    return []
-
-
 class Dialer:
     """Creates outbound legs and plays the far end the scenario describes."""
 
     def __init__(self, switch: Switch) -> None:
         self.switch = switch
+        self._racing: set[gevent.Greenlet] = set()        # greenlets ringing one leg of a race
+        self._legs_of: dict[gevent.Greenlet, Channel] = {}
 
     def originate_api(self, args: str) -> str:
         """The `originate` API: body `+OK <uuid>\\n` or `-ERR <CAUSE>\\n`."""
@@ -156,29 +72,69 @@ class Dialer:
     def dial(self, dial: str, timeout: float = 60.0, cid_name: str | None = None,
              cid_number: str | None = None, inherit: dict[str, str] | None = None,
              from_api: bool = True) -> Channel:
-        """Dial every leg in turn; the first answered channel wins.
+        """Dial the failover groups in turn; within a group all legs ring together and the
+        first to answer wins (the others are cancelled with LOSE_RACE).
 
         Legs originated by the API get their caller id flipped on answer (CALL_UPDATE),
         legs dialled by `bridge` keep it, as in FreeSWITCH.
         """
-        legs = parse_dial_string(dial)
-        if not legs:
+        groups = parse_dial_string(dial)
+        if not groups:
             raise OriginateFailed("DESTINATION_OUT_OF_ORDER")
         cause = "NORMAL_CLEARING"
-        for leg in legs:
-            variables = dict(inherit or {})
-            variables.update(leg.variables)
-            if cid_name:
-                variables.setdefault("origination_caller_id_name", cid_name)
-            if cid_number:
-                variables.setdefault("origination_caller_id_number", cid_number)
-            leg_timeout = float(variables.get("leg_timeout")
-                                or variables.get("originate_timeout") or timeout)
+        for legs in groups:
+            attempts = [self._attempt(leg, timeout, cid_name, cid_number, inherit, from_api)
+                        for leg in legs]
             try:
-                return self._dial_leg(leg.endpoint, variables, leg_timeout, from_api)
+                return attempts[0]() if len(attempts) == 1 else self._race(attempts)
             except OriginateFailed as failed:
                 cause = failed.cause
         raise OriginateFailed(cause)
+
+    def _attempt(self, leg: Leg, timeout: float, cid_name: str | None,
+                 cid_number: str | None, inherit: dict[str, str] | None,
+                 flip: bool) -> Callable[[], Channel]:
+        variables = dict(inherit or {})
+        variables.update(leg.variables)
+        if cid_name:
+            variables.setdefault("origination_caller_id_name", cid_name)
+        if cid_number:
+            variables.setdefault("origination_caller_id_number", cid_number)
+        leg_timeout = float(variables.get("leg_timeout")
+                            or variables.get("originate_timeout") or timeout)
+        return lambda: self._dial_leg(leg.endpoint, variables, leg_timeout, flip)
+
+    def _race(self, attempts: list[Callable[[], Channel]]) -> Channel:
+        """Ring several legs at once; first answer wins, the rest get LOSE_RACE."""
+        winner: AsyncResult = AsyncResult()
+        causes: dict[int, str] = {}
+
+        def run(index: int, attempt: Callable[[], Channel]) -> None:
+            me = gevent.getcurrent()
+            self._racing.add(me)
+            try:
+                chan = attempt()
+            except OriginateFailed as failed:
+                causes[index] = failed.cause
+                if len(causes) == len(attempts):
+                    winner.set(None)
+                return
+            finally:
+                self._racing.discard(me)
+            if winner.ready():
+                chan.hangup("LOSE_RACE", "send_cancel")
+            else:
+                winner.set(chan)
+
+        jobs = [gevent.spawn(run, i, attempt) for i, attempt in enumerate(attempts)]
+        chan = winner.get()
+        for job in jobs:
+            loser = self._legs_of.pop(job, None)
+            if loser is not None and loser is not chan and loser.alive:
+                loser.hangup("LOSE_RACE", "send_cancel")
+        if chan is None:  # all failed: report the first leg's cause (dial-string order)
+            raise OriginateFailed(causes[min(causes)] if causes else "NORMAL_CLEARING")
+        return chan
 
     def _dial_leg(self, endpoint: str, variables: dict[str, str], timeout: float,
                   flip: bool) -> Channel:
@@ -228,6 +184,9 @@ class Dialer:
         chan.variables.update(variables)
         chan.variables["originate_early_media"] = "true"
         chan.variables["originate_endpoint"] = name.split("/")[0]
+        current = gevent.getcurrent()
+        if current in self._racing:
+            self._legs_of[current] = chan
         return chan
 
     def _start(self, chan: Channel) -> None:

@@ -192,3 +192,25 @@ def test_killing_a_ringing_call_ends_the_originate() -> None:
     finally:
         client.close()
         sim.stop()
+
+
+def test_ring_all_first_answer_wins_and_failover() -> None:
+    scenario = parse_scenario({"agents": [
+        {"extension": "1000", "answer_delay": 5}, {"extension": "1001", "answer_delay": 0.5},
+        {"extension": "1002", "registered": False}]})
+    sim = SimSwitch(port=0, scenario=scenario, speed=10.0).start()
+    client = Client(sim.port)
+    try:
+        client.command("event plain CHANNEL_HANGUP_COMPLETE")
+        winner = client.api("originate user/1000,user/1001 &park()")[4:].strip()
+        assert sim.switch.channels[winner].profile["Destination-Number"] == "1001"
+        lost = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Hangup_Cause="LOSE_RACE"))
+        assert lost.get("Caller-Destination-Number") == "1000"
+        assert lost.get("variable_sip_hangup_disposition") == "send_cancel"
+        failover = client.api("originate user/1002|user/1000 &park()")[4:].strip()
+        assert sim.switch.channels[failover].profile["Destination-Number"] == "1000"
+        assert client.api("originate user/1002,error/user_busy &park()") == \
+            "-ERR USER_NOT_REGISTERED\n"
+    finally:
+        client.close()
+        sim.stop()
