@@ -92,7 +92,11 @@ class Engine(DeskCommands):
             connection = InboundConnection(node.host, node.port, node.password, name=node.name)
             for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS):
                 connection.on(name, self._handler(node.name))
-            connection.connect()
+            try:
+                connection.connect()
+            except ESLError as exc:
+                raise EngineError(f"cannot connect to FreeSWITCH node {node.name} at {node.host}:{node.port}: {exc}",
+                                  field="esl_nodes", status=503) from exc
             connection.subscribe([*CHANNEL_EVENTS, *REGISTRATION_EVENTS])
             self.nodes[node.name] = connection
             log.info("esl node connected node=%s host=%s port=%s", node.name, node.host, node.port)

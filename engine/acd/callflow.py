@@ -105,7 +105,7 @@ class CallFlow:
             elif kind == "agent":
                 self.enqueue(call, self.agent_queue(target))
             elif kind == "voicemail":
-                for app, arg in (("answer", None), ("voicemail", f"default ${{domain_name}} {target}"), ("hangup", None)):
+                for app, arg in (("answer", None), ("voicemail", f"default ${{domain}} {target}"), ("hangup", None)):
                     engine.switch.execute(call, app, arg)
             elif kind == "number":
                 engine.switch.execute(call, "bridge", engine.external_dial_string(target))
