@@ -94,7 +94,7 @@ class ESLSession:
         self._wakeup = Flag()
         self.gone = Flag()                  # set when the connection has closed
         self._lock = Semaphore()
-        self._buffer = b""
+        self._buffer = bytearray()
         self._writer: gevent.Greenlet | None = None
 
     # -- bus listener -------------------------------------------------------------------------
@@ -169,14 +169,11 @@ class ESLSession:
             self.close(notify=False)
 
     def _read_command(self) -> tuple[str, dict[str, str], list[tuple[str, str]], bytes] | None:
+        # `_buffer` is a bytearray consumed from the front in place, so a burst of
+        # pipelined commands costs O(total bytes), not O(commands x buffer).
         while True:
-            self._buffer = self._buffer.lstrip(b"\r\n")
-            normalized = self._buffer.replace(b"\r", b"")
-            end = normalized.find(b"\n\n")
-            if end >= 0:
-                # map back to the raw buffer: count LFs to the terminator
-                raw_end = _raw_index(self._buffer, normalized[: end + 2].count(b"\n"))
-                block, self._buffer = self._buffer[:raw_end], self._buffer[raw_end:]
+            block = _take_block(self._buffer)
+            if block is not None:
                 command, headers, raw_headers = wire.parse_command(block)
                 length = headers.get("content-length")
                 body = b""
@@ -187,7 +184,8 @@ class ESLSession:
                     while len(self._buffer) < size:
                         if not self._recv():
                             return None
-                    body, self._buffer = self._buffer[:size], self._buffer[size:]
+                    body = bytes(self._buffer[:size])
+                    del self._buffer[:size]
                 return command, headers, raw_headers, body
             if not self._recv():
                 return None
@@ -281,9 +279,24 @@ class ESLSession:
         """Nothing more to do: linger timer or client decides the end."""
 
 
-def _raw_index(buffer: bytes, newlines: int) -> int:
-    """Index just past the `newlines`-th LF in `buffer`."""
-    index = -1
-    for _ in range(newlines):
-        index = buffer.index(b"\n", index + 1)
-    return index + 1
+def _take_block(buffer: bytearray) -> bytes | None:
+    """Remove and return the next command block (up to its blank line), or None.
+
+    FreeSWITCH counts LFs and ignores CRs, and skips blank lines before a command.
+    """
+    start = 0
+    while start < len(buffer) and buffer[start] in (10, 13):
+        start += 1
+    if start:
+        del buffer[:start]
+    end = buffer.find(b"\n\n")
+    cr_end = buffer.find(b"\n\r\n")
+    if cr_end >= 0 and (end < 0 or cr_end < end):
+        end, skip = cr_end, 3
+    else:
+        skip = 2
+    if end < 0:
+        return None
+    block = bytes(buffer[:end])
+    del buffer[:end + skip]
+    return block

@@ -95,3 +95,13 @@ def test_parse_command_block() -> None:
     assert command == "sendmsg"
     assert headers == {"call-command": "execute", "execute-app-name": "playback"}
     assert raw[1] == ("Execute-App-Name", "playback")
+
+
+def test_take_block_handles_crlf_and_leading_blank_lines() -> None:
+    from simswitch.session import _take_block
+
+    buffer = bytearray(b"\n\r\nauth ClueCon\r\n\r\napi version\n\nsendmsg\nx: y\n")
+    assert _take_block(buffer) == b"auth ClueCon\r"
+    assert _take_block(buffer) == b"api version"
+    assert _take_block(buffer) is None
+    assert bytes(buffer) == b"sendmsg\nx: y\n"
