@@ -21,7 +21,7 @@ from engine.acd import AcdDispatcher
 from engine.acd.callflow import CallFlow
 from engine.acd.loader import load_agents, load_queues
 from engine.acd.port import EslOfferPort
-from engine.acd.switchops import SwitchOps
+from engine.acd.switchops import SwitchOps, job_failure_cause, offer_outcome
 from engine.agents import AgentRegistry, StoreSink
 from engine.agents.desk import DeskCommands
 from engine.agents.features import feature_codes
@@ -313,10 +313,9 @@ class Engine(DeskCommands):
             body = str(job.get(timeout=timeout + 30))
         except gevent.Timeout:
             body = "-ERR NO_ANSWER"
-        if not body.startswith("+OK") and not leg.outcome and leg.agent_id is not None:
-            from engine.acd.switchops import offer_outcome
-
-            leg.outcome = offer_outcome(body[4:].strip().split()[0] if len(body) > 4 else "FAILURE")
+        cause = job_failure_cause(body)
+        if cause is not None and not leg.outcome and leg.agent_id is not None:
+            leg.outcome = offer_outcome(cause)
             self.agents.release(leg.agent_id, leg.outcome)
 
     # ----- helpers ----------------------------------------------------------------------

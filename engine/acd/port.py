@@ -14,7 +14,7 @@ import gevent
 
 from engine.acd.queue import AcdQueue
 from engine.acd.strategies import WaitingCall
-from engine.acd.switchops import offer_outcome
+from engine.acd.switchops import job_failure_cause, offer_outcome
 from engine.agents import Reservation
 from engine.calls import Call
 from engine.esl.errors import ESLError
@@ -57,14 +57,14 @@ class EslOfferPort:
             body = str(job.get(timeout=reservation.timeout + 30))
         except (ESLError, TimeoutError, gevent.Timeout) as exc:
             body = f"-ERR DESTINATION_OUT_OF_ORDER ({exc})"
-        if body.startswith("+OK"):
+        cause = job_failure_cause(body)
+        if cause is None:
             return
         if leg.agent_id is not None:
             # A failed originate reports after its leg (if any) is gone: free a withdrawn agent.
             self.engine.agents.leg_gone(leg.agent_id, leg.uuid)
         if leg.outcome:
             return
-        cause = body[4:].strip().split()[0] if len(body) > 4 else "FAILURE"
         leg.outcome = offer_outcome(cause)
         log.info("offer failed agent_id=%s call_uuid=%s cause=%s", leg.agent_id, leg.parent_uuid, cause)
         assert leg.agent_id is not None

@@ -29,6 +29,14 @@ def offer_outcome(cause: str) -> str:
     return OFFER_OUTCOME_BY_CAUSE.get(cause.strip().upper(), "failed")
 
 
+def job_failure_cause(body: str) -> str | None:
+    """The hangup cause of a failed ``bgapi originate`` (``-ERR USER_BUSY``), None on ``+OK``."""
+    if body.startswith("+OK"):
+        return None
+    words = body[4:].split() if body.startswith("-ERR") else []
+    return words[0] if words else "FAILURE"
+
+
 class SwitchOps:
     """Sends commands for calls; ``nodes`` maps node name to its InboundConnection."""
 
