@@ -11,11 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-import peewee
-
 from engine.campaigns.numbers import InvalidNumber, PhoneNormaliser
 from engine.campaigns.rows import RowRejected
-from engine.campaigns.sql import fk_id, rows
+from engine.campaigns.sql import fk_id, select_in
 from engine.store import Campaign, DncEntry, Team, database, utcnow
 
 LIST_COLORS = ("red", "black", "grey")
@@ -30,27 +28,24 @@ def blocking_colors(campaign: Campaign) -> tuple[str, ...]:
     return ("red", "black")
 
 
-def _applies_to(campaign: Campaign) -> peewee.Expression:
-    where = DncEntry.scope == "global"
-    team_id = fk_id(campaign, "team")
-    if team_id:
-        where |= (DncEntry.scope == "team") & (DncEntry.team == team_id)
-    if campaign.id:
-        where |= (DncEntry.scope == "campaign") & (DncEntry.campaign == campaign.id)
-    return where
-
-
 def blocked_numbers(phones: Iterable[str], campaign: Campaign) -> dict[str, str]:
     """Which of ``phones`` the campaign may not dial, each with a reason naming list and level."""
-    phones = list(dict.fromkeys(phones))
     colors = blocking_colors(campaign)
+    levels = ["\"scope\" = 'global'"]
+    params: list[object] = list(colors)
+    team_id = fk_id(campaign, "team")
+    if team_id:
+        levels.append("(\"scope\" = 'team' AND \"team_id\" = {p})")
+        params.append(team_id)
+    if campaign.id:
+        levels.append("(\"scope\" = 'campaign' AND \"campaign_id\" = {p})")
+        params.append(campaign.id)
+    sql = (f'SELECT "phone", "scope", "list_color", "reason" FROM "{DncEntry._meta.table_name}" '
+           f'WHERE "list_color" IN ({", ".join(["{p}"] * len(colors))}) AND ({" OR ".join(levels)}) '
+           'AND "phone" IN ({})')
     out: dict[str, str] = {}
-    for start in range(0, len(phones), BATCH):
-        chunk = phones[start:start + BATCH]
-        query = (DncEntry.select(DncEntry.phone, DncEntry.scope, DncEntry.list_color, DncEntry.reason)
-                 .where(DncEntry.phone.in_(chunk) & DncEntry.list_color.in_(colors) & _applies_to(campaign)))
-        for phone, scope, color, reason in rows(query):
-            out.setdefault(phone, f"{scope} {color} list" + (f" ({reason})" if reason else ""))
+    for phone, scope, color, reason in select_in(sql, params, list(dict.fromkeys(phones))):
+        out.setdefault(phone, f"{scope} {color} list" + (f" ({reason})" if reason else ""))
     return out
 
 
