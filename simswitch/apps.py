@@ -11,7 +11,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent.queue import Empty
@@ -35,6 +35,7 @@ class Message:
     loops: int = 1
     event_uuid: str | None = None
     event_uuid_name: str | None = None
+    done: Any = None  # optional gevent Event set when the application has finished
 
 
 AppFunc = Callable[["Channel", str], "str | None"]
@@ -52,11 +53,15 @@ def app(name: str) -> Callable[[AppFunc], AppFunc]:
 def execute(chan: Channel, msg: Message) -> None:
     """Run one application with its EXECUTE / EXECUTE_COMPLETE events (loops honoured)."""
     func = APPS.get(msg.app)
-    if func is None:
-        log.info("%s: invalid application %s", chan.uuid, msg.app)
-        chan.hangup("DESTINATION_OUT_OF_ORDER")
-        return
-    _execute_once(chan, func, msg)
+    try:
+        if func is None:
+            log.info("%s: invalid application %s", chan.uuid, msg.app)
+            chan.hangup("DESTINATION_OUT_OF_ORDER")
+            return
+        _execute_once(chan, func, msg)
+    finally:
+        if msg.done is not None:
+            msg.done.set()
 
 
 def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import gevent
+from gevent.event import Event as Flag
 
 from simswitch import wire
 from simswitch.apps import Message
@@ -249,14 +250,23 @@ def _sendmsg(session: ESLSession, command: str, headers: dict[str, str],
         if arg is None and body and headers.get("content-type", "").lower() == "text/plain":
             arg = body.decode("utf-8", errors="replace")
         loops = headers.get("loops", "1")
-        channel.messages.put(Message(
-            headers.get("execute-app-name", ""), arg or "",
-            int(loops) if loops.lstrip("-").isdigit() else 1,
-            headers.get("event-uuid"), headers.get("event-uuid-name")))
+        msg = Message(headers.get("execute-app-name", ""), arg or "",
+                      int(loops) if loops.lstrip("-").isdigit() else 1,
+                      headers.get("event-uuid"), headers.get("event-uuid-name"))
+        # A static (non-async) socket runs the application inline: +OK after it (§10.3).
+        inline = (session.outbound and session.socket_mode == "static"
+                  and channel is session.channel
+                  and headers.get("async", "").lower() != "true")
+        if inline:
+            msg.done = Flag()
+        channel.messages.put(msg)
         gevent.sleep(0)  # the channel's own thread picks the message up right away
+        if inline:
+            msg.done.wait()
     elif call_command == "hangup":
         channel.hangup(parse_cause(headers.get("hangup-cause")))
     return _reply("+OK")
+
 
 def _sendevent(session: ESLSession, command: str, headers: dict[str, str],
                raw: list[tuple[str, str]], body: bytes) -> bytes:
