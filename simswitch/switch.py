@@ -13,7 +13,10 @@ from typing import Any
 import gevent
 from gevent.server import StreamServer
 
-from simswitch import wire
+from simswitch import (
+    apis_core,  # noqa: F401  (registers status, show, sofia, ...)
+    wire,
+)
 from simswitch.apis import Apis
 from simswitch.apps import Message, execute, serve_messages
 from simswitch.channel import WAKE, Channel, HangupSignal
@@ -81,7 +84,7 @@ class Switch:
 
     def heartbeat_headers(self) -> list[tuple[str, str]]:
         """HEARTBEAT body headers in the captured order (transcript c)."""
-        from simswitch.apis import uptime_text
+        from simswitch.apis_core import uptime_text
 
         uptime = self.clock.uptime()
         return [
@@ -124,9 +127,7 @@ class Switch:
         """The `connect` reply for an outbound socket (CHANNEL_DATA block)."""
         headers = self.bus.standard_headers(
             "CHANNEL_DATA", ("mod_event_socket.c", "parse_command", 2029))
-        headers += [(f"Channel-{k}", v) for k, v in chan.profile.items() if v]
-        headers += chan.profile_headers("Channel", times=True)[len(
-            [v for v in chan.profile.values() if v]):]
+        headers += chan.profile_headers("Channel")
         headers += chan.block("CHANNEL_DATA")
         return wire.connect_reply(headers, socket_mode, control)
 
