@@ -7,8 +7,9 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from control.access import roles
+from control.admin.contacts import mask_number
 from control.api.desk import BREAK_REASONS, TRANSFER_KINDS, agent_state_of
-from control.desk_service import CALLBACK_HELP, own_callbacks
+from control.desk_service import CALLBACK_HELP, find_contact, own_callbacks
 from control.engine_link import call_info
 from control.live import stream
 from engine.api import DomainEvent
@@ -33,6 +34,19 @@ def page() -> Any:
                            transfer_kinds=TRANSFER_KINDS, callback_help=CALLBACK_HELP)
 
 
+def desk_call(agent: Agent, call_uuid: str) -> dict[str, Any]:
+    """The call as the desk shows it: contact resolved here, numbers masked when the campaign says so."""
+    info = call_info(call_uuid)
+    contact = find_contact(agent, info.get("contact_id"), str(info.get("caller_number") or info.get("number") or ""))
+    if contact is not None:
+        info["contact_id"] = contact.id
+        if contact.campaign.mask_numbers:
+            for key in ("caller_number", "number", "destination"):
+                if info.get(key):
+                    info[key] = mask_number(str(info[key]))
+    return info
+
+
 @bp.route("/events")
 @roles("agent")
 def events() -> Any:
@@ -45,7 +59,7 @@ def events() -> Any:
     def with_call(state: dict[str, Any]) -> dict[str, Any]:
         # A ringing or connected agent gets the call's numbers and contact for the screen pop.
         if state.get("call_uuid"):
-            return {**state, "call": call_info(str(state["call_uuid"]))}
+            return {**state, "call": desk_call(Agent.get_by_id(agent_id), str(state["call_uuid"]))}
         return state
 
     def snapshot() -> dict[str, Any]:

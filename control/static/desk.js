@@ -40,7 +40,7 @@
       if (number) $("call-number").textContent = number;
       if (current.callUuid !== state.call.call_uuid) {
         current.callUuid = state.call.call_uuid;
-        pop({contact_id: state.call.contact_id || "", number: state.call.caller_number || state.call.number || ""});
+        pop(state.call.contact_id ? {contact_id: state.call.contact_id} : {number: state.call.caller_number || state.call.number || ""});
       }
     } else if (!state.call_uuid) {
       $("call-state").textContent = state.state === "wrap_up" ? "wrap-up" : "no call";

@@ -158,3 +158,18 @@ def test_desk_page_survives_an_agent_the_engine_does_not_know(world, make_client
     client = make_client("agent1")
     assert client.get("/desk/").status_code == 200
     assert client.get("/api/v1/desk/state").get_json()["state"]["state"] == "logged_out"
+
+
+def test_desk_call_resolves_the_contact_and_masks_numbers(world, make_client, fake_engine):
+    from control.desk import desk_call
+    from engine.store import Agent, Campaign
+
+    fake_engine.snapshot = lambda: {"agents": [], "queues": [], "calls": [
+        {"uuid": "c-1", "caller": "+14155552671", "destination": "100", "role": "customer"}]}
+    client = make_client("agent1")
+    with client.application.test_request_context():
+        agent = Agent.get_by_id(world["agent1"])
+        assert desk_call(agent, "c-1")["contact_id"] == world["contact_sales"]
+        Campaign.update(mask_numbers=True).where(Campaign.id == world["campaign_sales"]).execute()
+        masked = desk_call(agent, "c-1")
+        assert masked["contact_id"] == world["contact_sales"] and "2671" not in masked["caller_number"]
