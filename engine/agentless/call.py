@@ -21,6 +21,7 @@ import gevent
 
 from engine.agentless.dialer import AgentlessDialer
 from engine.campaigns.dialer import LiveCall
+from engine.campaigns.dnc import add_dnc
 from engine.esl import commands
 from engine.esl.errors import ESLError
 from engine.esl.outbound import OutboundCall
@@ -29,12 +30,13 @@ from engine.ivr.flow import Flow
 from engine.ivr.interpreter import Interpreter, RunResult
 from engine.ivr.tts import TtsCache
 from engine.logs import log_context
-from engine.store import Contact, SurveyAnswer
+from engine.store import Campaign, Contact, SurveyAnswer
 
 log = logging.getLogger(__name__)
 
 AMD_TIMEOUT_SECONDS = 30.0
 BEEP_TIMEOUT_SECONDS = 30.0
+OPT_OUT_VAR = "dnc_request"  # set by a flow's opt-out node (see dialplans/press1.yaml)
 
 
 class QueueHandoff(Protocol):
@@ -45,6 +47,15 @@ class QueueHandoff(Protocol):
 
     def done(self, socket: OutboundCall) -> None:
         """The call ended: forget the socket."""
+
+
+def record_opt_out(campaign: Campaign, contact: Contact) -> None:
+    """The callee asked not to be called again (a flow set ``dnc_request``): every number of
+    the contact goes on the DNC list at the level the campaign names."""
+    for phone in contact.phones:
+        add_dnc(phone, scope=campaign.dnc_level, team=campaign.__data__.get("team"), campaign=campaign.id,
+                list_color="black", category="opt_out", reason=f"pressed opt-out in campaign {campaign.id}")
+    log.info("opt-out recorded contact_id=%s campaign_id=%s", contact.id, campaign.id)
 
 
 def contact_variables(contact: Contact, phone: str) -> dict[str, str]:
@@ -136,6 +147,8 @@ class AgentlessCall:
         result = self._run(interpreter, dialer, live)
         if result is not None:
             log.info("agentless flow %s ended: %s", flow.name, result.end)
+            if contact is not None and str(result.variables.get(OPT_OUT_VAR, "")).lower() in ("yes", "true", "1"):
+                record_opt_out(dialer.campaign, contact)
             if self.services.on_result is not None:
                 self.services.on_result(live.uuid, result)
 

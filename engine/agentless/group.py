@@ -40,6 +40,7 @@ class AgentlessDialerGroup(DialerGroup):
                  dial_string: Callable[[str], str] | None = None) -> None:
         super().__init__(originator, agents, owner=owner, dial_string=dial_string)
         self.answer_app = answer_app
+        self.stopped: set[int] = set()  # campaigns told to stop here, whatever their row says
 
     def add(self, campaign: Campaign) -> CampaignDialer:
         """Start dialing ``campaign``; agentless ones through AgentlessDialer (one whose row
@@ -55,13 +56,41 @@ class AgentlessDialerGroup(DialerGroup):
             self.desks[campaign.id] = PreviewDesk(dialer)
         return dialer
 
+    def stop_campaign(self, campaign_id: int) -> None:
+        """Launch no more calls for the campaign (live calls finish and are recorded) until
+        :meth:`resume_campaign`; the calendar sync re-reading its row does not restart it."""
+        self.stopped.add(campaign_id)
+        dialer = self.dialers.get(campaign_id)
+        if dialer is not None:
+            dialer.campaign.status = "paused"
+
+    def resume_campaign(self, campaign: Campaign) -> CampaignDialer:
+        """Undo :meth:`stop_campaign` (and add the campaign if it is new here); the status
+        is the row's again."""
+        self.stopped.discard(campaign.id)
+        dialer = self.add(campaign)
+        dialer.campaign.status = campaign.status
+        return dialer
+
+    def sync(self, now: dt.datetime) -> None:
+        """The campaign package's calendar step, leaving stopped campaigns stopped."""
+        super().sync(now)
+        self._keep_stopped()
+
     def refresh(self) -> None:
         """Re-read each campaign row; agentless dialers also re-read their plan and queue."""
         super().refresh()
+        self._keep_stopped()
         for dialer in self.dialers.values():
             if isinstance(dialer, AgentlessDialer):
                 dialer.refresh_plan()
                 dialer.agent_ids = queue_agent_ids(dialer.campaign)
+
+    def _keep_stopped(self) -> None:
+        for campaign_id in self.stopped:
+            dialer = self.dialers.get(campaign_id)
+            if dialer is not None:
+                dialer.campaign.status = "paused"
 
     def on_event(self, call_uuid: str, name: str, now: dt.datetime, *, cause: str = "", amd_result: str = "") -> None:
         """Route one channel event; early media is remembered for validity checks."""

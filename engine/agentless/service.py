@@ -96,13 +96,11 @@ class AgentlessService:
             plan = plan_for(campaign)
             if plan.flow and self.flows.get(plan.flow) is None:
                 raise AgentlessConfigError("ivr_flow", f"no loaded flow named {plan.flow!r} in {self.flows.directory}")
-        return self.group.add(campaign)
+        return self.group.resume_campaign(campaign)
 
     def remove(self, campaign_id: int) -> None:
         """Stop launching calls for a campaign; its live calls still finish and are recorded."""
-        dialer = self.group.dialers.get(campaign_id)
-        if dialer is not None:
-            dialer.campaign.status = "paused"
+        self.group.stop_campaign(campaign_id)
 
     def stop(self) -> None:
         """Stop pacing, the event feed and the outbound server (live sockets are closed)."""

@@ -54,7 +54,10 @@ def make_campaign(mode: str, **fields: Any) -> Campaign:
 
 @contextmanager
 def agentless_world(tmp_path: pathlib.Path, customers: list[dict[str, Any]], *,
-                    agents: list[dict[str, Any]] | None = None, speed: float = SPEED) -> Iterator[World]:
+                    agents: list[dict[str, Any]] | None = None, speed: float = SPEED,
+                    feed: bool = True) -> Iterator[World]:
+    """The world; with ``feed`` the engine's call events already reach the service's group
+    (leave it off to call ``service.start(..., feed=port.feed)`` yourself)."""
     socket_port = free_port()
     scenario = scenario_file(tmp_path, agents or [], customers=customers,
                              dialplan={EXTENSION: [f"socket 127.0.0.1:{socket_port} async full"]})
@@ -68,10 +71,13 @@ def agentless_world(tmp_path: pathlib.Path, customers: list[dict[str, Any]], *,
             handoff=EngineQueueHandoff(engine), tts=TtsCache(tmp_path / "tts"), owner="engine-test",
             dial_string=lambda n: f"sofia/gateway/trunk/{n}", recordings_dir=tmp_path / "recordings",
             time_scale=speed, on_result=results.__setitem__)
-        service.listen()
-        feed = port.feed(service.group)
+        feeder = None
+        if feed:
+            service.listen()
+            feeder = port.feed(service.group)
         try:
             yield World(engine, sim, port, service, results)
         finally:
-            feed.kill(block=False)
+            if feeder is not None:
+                feeder.kill(block=False)
             service.stop()
