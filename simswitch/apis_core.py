@@ -82,6 +82,10 @@ def expand(switch: Switch, text: str) -> str:
 
 @api("eval", "[uuid:<uuid> ]<expression>", "eval (noop)")
 def _eval(self: Apis, args: str) -> str:
+    if args.startswith("uuid:"):
+        uuid, _, text = args[5:].partition(" ")
+        chan = self.channel(uuid)
+        return chan.expand(text) if chan is not None else expand(self.switch, text)
     return expand(self.switch, args)
 
 

@@ -65,16 +65,17 @@ def execute(chan: Channel, msg: Message) -> None:
 
 
 def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
+    arg = chan.expand(msg.arg) if "$" in msg.arg else msg.arg  # Application-Data is expanded
     chan.variables["current_loop"] = "1"
     chan.variables["current_application"] = msg.app
-    if msg.arg:
-        chan.variables["current_application_data"] = msg.arg
+    if arg:
+        chan.variables["current_application_data"] = arg
     else:
         chan.variables.pop("current_application_data", None)
     app_uuid = msg.event_uuid or chan.switch.new_uuid()
     head = [("Application", msg.app)]
-    if msg.arg:
-        head.append(("Application-Data", msg.arg))
+    if arg:
+        head.append(("Application-Data", arg))
     tail = [("Application-UUID", app_uuid)]
     if msg.event_uuid_name:
         tail.append(("Application-UUID-Name", msg.event_uuid_name))
@@ -86,13 +87,13 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
         # `loops` repeats the application inside one EXECUTE/EXECUTE_COMPLETE pair (e3).
         while done < msg.loops or msg.loops < 0 or done == 0:
             done += 1
-            response = func(chan, msg.arg) or "_none_"
+            response = func(chan, arg) or "_none_"
             if not chan.alive:
                 break
     except HangupSignal as signal:
         interrupted = signal
         response = chan.last_response if msg.app == "socket" else "_none_"
-    chan.last_app, chan.last_arg = msg.app, msg.arg
+    chan.last_app, chan.last_arg = msg.app, arg
     if msg.app != "socket":
         chan.last_response = response
     chan.emit("CHANNEL_EXECUTE_COMPLETE",

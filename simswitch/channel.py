@@ -6,6 +6,7 @@ Header names and order follow switch_channel_event_set_data as seen in the trans
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import gevent
@@ -30,6 +31,12 @@ _PROFILE_TIMES = (
 )
 
 
+_VARIABLE = re.compile(r"(\$)?\$\{([^{}]+(?:\([^)]*\))?)\}")
+_PROFILE_VARIABLES = {
+    "caller_id_number": "Caller-ID-Number", "caller_id_name": "Caller-ID-Name",
+    "destination_number": "Destination-Number", "ani": "ANI", "context": "Context",
+    "network_addr": "Network-Addr", "callee_id_number": "Callee-ID-Number",
+}
 WAKE = object()  # queued to a channel to wake serve_messages without running anything
 
 
@@ -336,6 +343,25 @@ class Channel:
         other.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
         self.bridged_to = None
         other.bridged_to = None
+
+    def expand(self, text: str) -> str:
+        """`${var}` from channel variables (then caller fields, then globals), `$${global}`,
+        and `${api(args)}` by running the API, as switch_channel_expand_variables does."""
+        return _VARIABLE.sub(self._expand_one, text)
+
+    def _expand_one(self, match: re.Match[str]) -> str:
+        if match.group(1):
+            return self.switch.global_vars.get(match.group(2), "")
+        name = match.group(2)
+        if "(" in name and name.endswith(")"):
+            api_name, _, args = name[:-1].partition("(")
+            return self.switch.apis.run(api_name, self.expand(args)).rstrip("\n")
+        if name in self.variables:
+            return self.variables[name]
+        field = _PROFILE_VARIABLES.get(name)
+        if field is not None:
+            return self.profile.get(field, "")
+        return self.switch.global_vars.get(name, "")
 
     def wake(self) -> None:
         """Make a waiting application re-check its exit condition."""

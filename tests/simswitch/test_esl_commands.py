@@ -158,3 +158,21 @@ def test_sofia_contact_reflects_registration() -> None:
     finally:
         esl.close()
         sim.stop()
+
+
+def test_application_arguments_are_variable_expanded(client: Client, tmp_path) -> None:
+    client.command("event plain CHANNEL_EXECUTE_COMPLETE RECORD_START")
+    uuid = parked(client, "{origination_caller_id_number=2125550000}sofia/gateway/gw/155")
+    client.api(f"uuid_setvar {uuid} campaign spring")
+    client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: set\n"
+                   "execute-app-arg: tag=${campaign}-${destination_number}-${strftime(%Y)}\n"
+                   "Event-UUID: set-1")
+    done = client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="set-1"))
+    year = client.api("strftime %Y")
+    assert done.get("Application-Data") == f"tag=spring-155-{year}"
+    assert client.api(f"uuid_getvar {uuid} tag") == f"spring-155-{year}"
+    client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: record_session\n"
+                   f"execute-app-arg: {tmp_path}/${{uuid}}.wav")
+    start = client.wait_event(named("RECORD_START", Unique_ID=uuid))
+    assert start.get("Record-File-Path") == f"{tmp_path}/{uuid}.wav"
+    assert client.api(f"eval uuid:{uuid} ${{campaign}}/$${{hostname}}") == "spring/simswitch"
