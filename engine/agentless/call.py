@@ -10,6 +10,7 @@ ACD through a :class:`QueueHandoff`; the socket is then held until the call ends
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -47,6 +48,9 @@ class QueueHandoff(Protocol):
 
     def done(self, socket: OutboundCall) -> None:
         """The call ended: forget the socket."""
+
+    def agent_for(self, call_uuid: str) -> tuple[int, dt.datetime] | None:
+        """The agent a queued call was bridged to and when (naive UTC), if it was."""
 
 
 def record_opt_out(campaign: Campaign, contact: Contact) -> None:

@@ -45,12 +45,14 @@ class AgentlessDialer(CampaignDialer):
 
     def __init__(self, campaign: Campaign, originator: Originator, agents: AgentPool, *, answer_app: str,
                  owner: str = "engine", agent_ids: frozenset[int] | None = None,
-                 dial_string: Callable[[str], str] | None = None) -> None:
+                 dial_string: Callable[[str], str] | None = None,
+                 agent_lookup: Callable[[str], tuple[int, dt.datetime] | None] | None = None) -> None:
         super().__init__(campaign, originator, agents, owner=owner, agent_ids=agent_ids, dial_string=dial_string)
         self.plan: ModePlan = ModePlan(campaign.dial_mode)
         self.config_error = ""  # why the campaign cannot dial (a field and its problem), "" when fine
         self.lines = LinePacer(max(float(campaign.calls_per_second), 0.01), max(int(campaign.max_lines or 0), 0))
         self.answer_app = answer_app
+        self.agent_lookup = agent_lookup  # call uuid -> (agent id, bridged at) once queued calls reach an agent
         self.early_media: set[str] = set()
         self.with_agent: set[str] = set()  # press-1 / timeout-to-agent calls handed to the queue
         self.refresh_plan()
@@ -141,6 +143,10 @@ class AgentlessDialer(CampaignDialer):
         call = self.live.get(call_uuid)
         early = call_uuid in self.early_media
         self.early_media.discard(call_uuid)
+        if call_uuid in self.with_agent and call is not None and self.agent_lookup is not None:
+            connected = self.agent_lookup(call_uuid)
+            if connected is not None:  # recorded on the Attempt like an agent campaign's connection
+                call.agent_id, call.connected_at = connected
         self.with_agent.discard(call_uuid)
         outcome = super().on_hangup(call_uuid, cause, now)
         if call is None or not outcome or not self.plan.hangup_on_answer:

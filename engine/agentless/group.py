@@ -37,9 +37,11 @@ class AgentlessDialerGroup(DialerGroup):
     """All campaigns of this process, agentless ones included; see the module docstring."""
 
     def __init__(self, originator: Originator, agents: AgentPool, *, answer_app: str, owner: str = "engine",
-                 dial_string: Callable[[str], str] | None = None) -> None:
+                 dial_string: Callable[[str], str] | None = None,
+                 agent_lookup: Callable[[str], tuple[int, dt.datetime] | None] | None = None) -> None:
         super().__init__(originator, agents, owner=owner, dial_string=dial_string)
         self.answer_app = answer_app
+        self.agent_lookup = agent_lookup
         self.stopped: set[int] = set()  # campaigns told to stop here, whatever their row says
 
     def add(self, campaign: Campaign) -> CampaignDialer:
@@ -51,7 +53,7 @@ class AgentlessDialerGroup(DialerGroup):
         if dialer is None:
             dialer = AgentlessDialer(campaign, self.originator, self.agents, answer_app=self.answer_app,
                                      owner=self.owner, agent_ids=queue_agent_ids(campaign),
-                                     dial_string=self.dial_string)
+                                     dial_string=self.dial_string, agent_lookup=self.agent_lookup)
             self.dialers[campaign.id] = dialer
             self.desks[campaign.id] = PreviewDesk(dialer)
         return dialer

@@ -6,10 +6,12 @@ call becomes a ``customer`` call: a hangup while waiting counts as the queue's a
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
 from engine.calls import Call
+from engine.clock import utc_datetime
 from engine.esl.outbound import OutboundCall
 
 if TYPE_CHECKING:
@@ -40,3 +42,9 @@ class EngineQueueHandoff:
 
     def done(self, socket: OutboundCall) -> None:
         self.engine.sockets.pop(socket.uuid or "", None)
+
+    def agent_for(self, call_uuid: str) -> tuple[int, dt.datetime] | None:
+        call = self.engine.calls.get(call_uuid)
+        if call is None or call.agent_id is None or call.bridged_at is None:
+            return None
+        return call.agent_id, utc_datetime(call.bridged_at)

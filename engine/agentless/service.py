@@ -53,7 +53,8 @@ class AgentlessService:
         self.server = OutboundServer(host, socket_port, self._handler)
         self._answer_app = answer_app
         self.group = AgentlessDialerGroup(originator, agents, answer_app=answer_app or "&park()", owner=owner,
-                                          dial_string=dial_string)
+                                          dial_string=dial_string,
+                                          agent_lookup=handoff.agent_for if handoff is not None else None)
         self.services = CallServices(find=self.group.agentless_call, flow=flows.get, tts=tts or TtsCache(),
                                      handoff=handoff, recordings_dir=recordings_dir, time_scale=time_scale,
                                      on_result=on_result)

@@ -39,10 +39,11 @@ def test_press1_hands_the_call_to_a_free_agent_of_the_queue(sqlite_store, tmp_pa
         assert world.results[attempt.origination_uuid].end == "queue"
         call = world.engine.calls.get(attempt.origination_uuid)
         assert call is not None and call.agent_id == agent.id
-        world.engine.calls.get(attempt.origination_uuid)
         world.engine.switch.kill(call)  # the customer's conversation ends
         world.pump(lambda: Attempt.get(Attempt.contact == contact.id).outcome != "")
-        assert Attempt.get(Attempt.contact == contact.id).outcome == "answered"
+        attempt = Attempt.get(Attempt.contact == contact.id)
+        assert (attempt.outcome, attempt.agent_id) == ("answered", agent.id)
+        assert attempt.answered_at <= attempt.connected_at <= attempt.ended_at
 
 
 @pytest.mark.timeout(60)
