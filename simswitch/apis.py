@@ -94,23 +94,25 @@ def _uuid_bridge(self: Apis, args: str) -> str:
 @api("uuid_transfer", "<uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]",
      "Transfer a session")
 def _uuid_transfer(self: Apis, args: str) -> str:
-    words = [w for w in args.split() if w not in ("-bleg", "-both")]
+    words = args.split()
+    legs = [w for w in words if w in ("-bleg", "-both")]
+    words = [w for w in words if w not in ("-bleg", "-both")]
     if len(words) < 2:
         return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
     chan = self.channel(words[0])
     if chan is None:
         return NO_CHANNEL
-    dest = words[1]
-    if dest.startswith("'") or ":" in dest and "::" not in dest and dest.split(":")[0] in (
-            "park", "playback", "hangup", "answer"):
-        dest = dest.strip("'")
-    if ":" in dest:
-        app_name, _, app_arg = dest.partition(":")
-        chan.messages.put(Message(app_name, app_arg))
-    elif dest == "park":
-        chan.messages.put(Message("park"))
+    dest, dialplan = words[1], (words[2] if len(words) > 2 else "XML")
+    if dialplan == "inline":  # `app:arg,app2:arg2`
+        steps = [Message(*item.partition(":")[::2]) for item in dest.split(",") if item]
     else:
-        self.switch.dialplan_steps_into(chan, dest)
+        steps = self.switch.dialplan_steps(dest)
+    partner = chan.bridged_to
+    targets = [] if "-bleg" in legs else [chan]
+    if partner is not None and legs:
+        targets.append(partner)
+    for target in targets:
+        target.transfer([Message(m.app, m.arg) for m in steps])
     return "+OK\n"
 
 

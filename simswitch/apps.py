@@ -17,7 +17,7 @@ import gevent
 from gevent.queue import Empty
 
 from simswitch.causes import parse_cause
-from simswitch.channel import WAKE, HangupSignal
+from simswitch.channel import WAKE, AppInterrupt, HangupSignal, TransferSignal
 from simswitch.media import play_length, write_wav
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
     if msg.event_uuid_name:
         tail.append(("Application-UUID-Name", msg.event_uuid_name))
     chan.emit("CHANNEL_EXECUTE", after=head + tail)
-    interrupted: HangupSignal | None = None
+    interrupted: AppInterrupt | None = None
     try:
         response = "_none_"
         done = 0
@@ -90,7 +90,7 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
             response = func(chan, arg) or "_none_"
             if not chan.alive:
                 break
-    except HangupSignal as signal:
+    except AppInterrupt as signal:
         interrupted = signal
         response = chan.last_response if msg.app == "socket" else "_none_"
     chan.last_app, chan.last_arg = msg.app, arg
@@ -103,16 +103,21 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
 
 
 def run_apps(chan: Channel, steps: list[Message], hangup_at_end: bool = True) -> None:
-    """Channel greenlet body: run `steps`, then hang up and tear down."""
-    try:
-        for step in steps:
-            if not chan.alive:
-                break
-            execute(chan, step)
-        if chan.alive and hangup_at_end:
-            chan.hangup("NORMAL_CLEARING")
-    except HangupSignal:
-        pass
+    """Channel greenlet body: run `steps` (or what a transfer replaces them with), then
+    hang up and tear down."""
+    queue = list(steps)
+    while True:
+        try:
+            while queue and chan.alive:
+                execute(chan, queue.pop(0))
+            if chan.alive and hangup_at_end:
+                chan.hangup("NORMAL_CLEARING")
+            break
+        except TransferSignal:
+            queue = [s for s in (chan.pending_transfer or []) if isinstance(s, Message)]
+            chan.pending_transfer = None
+        except HangupSignal:
+            break
     chan.teardown()
 
 
@@ -163,7 +168,7 @@ def _park(chan: Channel, arg: str) -> None:
     chan.emit("CHANNEL_PARK")
     try:
         serve_messages(chan)
-    except HangupSignal:
+    except AppInterrupt:
         chan.emit("CHANNEL_UNPARK")
         raise
     chan.emit("CHANNEL_UNPARK")
@@ -220,7 +225,7 @@ def play(chan: Channel, path: str) -> str:
     try:
         broken = chan.break_flag.wait(
             timeout=min(seconds, 1e9) / chan.switch.clock.speed)  # uuid_break sets the flag
-    except HangupSignal:
+    except AppInterrupt:
         chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "break")])
         raise
     if broken:

@@ -40,8 +40,16 @@ _PROFILE_VARIABLES = {
 WAKE = object()  # queued to a channel to wake serve_messages without running anything
 
 
-class HangupSignal(Exception):
+class AppInterrupt(Exception):  # noqa: N818 (a signal, not an error)
+    """Stops the running application (it emits its stop events, then EXECUTE_COMPLETE)."""
+
+
+class HangupSignal(AppInterrupt):
     """Raised inside a channel's greenlet when the channel is hung up from outside."""
+
+
+class TransferSignal(AppInterrupt):
+    """Raised inside a channel's greenlet by `transfer`: run `pending_transfer` instead."""
 
 
 class Channel:
@@ -102,6 +110,7 @@ class Channel:
         self.controllers: list[object] = []     # outbound ESL sessions bound to this channel
         self.recordings: dict[str, float] = {}  # record_session path -> start (sim seconds)
         self.dtmf_script: list[str] = []        # digits the simulated person presses per prompt
+        self.pending_transfer: list[object] | None = None  # steps of a uuid_transfer
         switch.channels[self.uuid] = self
 
     # -- event building -------------------------------------------------------------------
@@ -362,6 +371,19 @@ class Channel:
         if field is not None:
             return self.profile.get(field, "")
         return self.switch.global_vars.get(name, "")
+
+    def transfer(self, steps: list[object]) -> None:
+        """Leave the current application and run `steps` instead (uuid_transfer)."""
+        if not self.alive:
+            return
+        if self.bridged_to is not None:
+            other = self.bridged_to
+            self.bridge_mode = other.bridge_mode = "transfer"  # nobody hangs up on unbridge
+            self.unbridge()
+        self.pending_transfer = steps
+        runner = self.greenlet
+        if runner is not None and not runner.dead and runner is not gevent.getcurrent():
+            runner.kill(TransferSignal(), block=False)
 
     def wake(self) -> None:
         """Make a waiting application re-check its exit condition."""

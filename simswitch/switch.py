@@ -19,7 +19,7 @@ from simswitch import (
 )
 from simswitch.apis import Apis
 from simswitch.apps import Message, execute, serve_messages
-from simswitch.channel import WAKE, Channel, HangupSignal
+from simswitch.channel import WAKE, AppInterrupt, Channel
 from simswitch.conference import Conferences
 from simswitch.events import Clock, EventBus
 from simswitch.inbound import InboundGenerator
@@ -165,7 +165,7 @@ class Switch:
                     parked = True
                     chan.emit("CHANNEL_PARK")
                 execute(chan, msg)
-        except HangupSignal:
+        except AppInterrupt:
             if parked:
                 chan.emit("CHANNEL_UNPARK")
             raise

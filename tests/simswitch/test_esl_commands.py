@@ -176,3 +176,20 @@ def test_application_arguments_are_variable_expanded(client: Client, tmp_path) -
     start = client.wait_event(named("RECORD_START", Unique_ID=uuid))
     assert start.get("Record-File-Path") == f"{tmp_path}/{uuid}.wav"
     assert client.api(f"eval uuid:{uuid} ${{campaign}}/$${{hostname}}") == "spring/simswitch"
+
+
+def test_uuid_transfer_both_legs_into_an_inline_conference(client: Client) -> None:
+    client.command("event plain CHANNEL_UNBRIDGE CHANNEL_UNPARK CHANNEL_EXECUTE "
+                   "CUSTOM conference::maintenance")
+    customer = parked(client)
+    agent = parked(client, "user/1000")
+    client.api(f"uuid_bridge {customer} {agent}")
+    assert client.api(f"uuid_transfer {customer} -both conference:room7 inline") == "+OK\n"
+    client.wait_event(named("CHANNEL_UNBRIDGE", Unique_ID=customer))
+    for uuid in (customer, agent):
+        client.wait_event(named("CHANNEL_UNPARK", Unique_ID=uuid))
+        client.wait_event(named("CUSTOM", Action="add-member", Unique_ID=uuid))
+    assert client.api("conference room7 count") == "2"
+    assert client.api(f"uuid_exists {customer}") == "true"
+    client.api("conference room7 hup all")
+    client.wait_event(named("CUSTOM", Action="conference-destroy"))
