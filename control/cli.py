@@ -87,13 +87,13 @@ def db_upgrade(ctx: click.Context) -> None:
                + (f" (applied {', '.join(map(str, applied))})" if applied else " (nothing to do)"))
 
 
-def serve_web(settings: Settings, *, block: bool = True) -> Any:
-    """Serve the control plane with gevent's WSGI server."""
+def serve_web(settings: Settings, *, engine: Any = None, block: bool = True) -> Any:
+    """Serve the control plane with gevent's WSGI server (``engine``: the in-process Engine)."""
     from gevent.pywsgi import WSGIServer
 
     from control.app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, FSCC_ENGINE=engine)
     server = WSGIServer((settings.web_host, settings.web_port), app, log=None, error_log=logging.getLogger("fscc.web"))
     log.info("control plane listening url=http://%s:%s/", settings.web_host, settings.web_port)
     if block:
@@ -139,7 +139,7 @@ def run(ctx: click.Context) -> None:
     open_store(settings)
     eng = start_engine(settings)
     try:
-        serve_web(settings)
+        serve_web(settings, engine=eng)
     finally:
         eng.stop()
 

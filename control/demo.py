@@ -1,6 +1,7 @@
 """`fscc demo`: seed a small call center on SQLite and run it against simswitch."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pathlib
 import subprocess
@@ -117,15 +118,13 @@ def run_demo(settings: Settings, *, with_simswitch: bool = True, fresh: bool = F
             p = path.with_name(path.name + suffix)
             if p.exists():
                 p.unlink()
+    settings = dataclasses.replace(settings, demo_users=True)
     open_store(settings, upgrade=True)
     seed_demo_data()
     sim = _start_simswitch(settings) if with_simswitch else None
     engine = None
     try:
-        try:
-            engine = start_engine(settings)
-        except ImportError as exc:
-            log.warning("engine not available yet (%s); serving the control plane only", exc)
+        engine = start_engine(settings)
         url = f"http://{settings.web_host}:{settings.web_port}/"
         click.echo(f"\nfscc demo is up: {url}\n\nDemo logins (user / password / role):")
         for username, password, role, _ in DEMO_USERS:
@@ -133,7 +132,7 @@ def run_demo(settings: Settings, *, with_simswitch: bool = True, fresh: bool = F
         click.echo(f"\nsimswitch: {'running' if sim else 'not started'} · database: {settings.database_url}"
                    f" · Ctrl-C stops everything\n")
         sys.stdout.flush()
-        serve_web(settings)
+        serve_web(settings, engine=engine)
     except KeyboardInterrupt:
         pass
     finally:
