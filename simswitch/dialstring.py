@@ -18,35 +18,68 @@ class Leg:
     variables: dict[str, str] = field(default_factory=dict)
 
 
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "s": " "}
+
+
+def separate(text: str, delim: str, maxsplit: int = -1) -> list[str]:
+    """switch_separate_string: split on `delim` outside single quotes and `\\x` escapes,
+    skip repeated delimiters, then drop the quotes and resolve the escapes in each part
+    (`\\n \\r \\t \\s` → newline, CR, tab, space; `\\x` → x)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current.append(text[i:i + 2])
+            i += 2
+            continue
+        if char == "'" and (quoted or "'" in text[i + 1:]):
+            quoted = not quoted
+            current.append(char)
+        elif char == delim and not quoted and (maxsplit < 0 or len(parts) < maxsplit):
+            parts.append("".join(current))
+            current = []
+            while i + 1 < len(text) and text[i + 1] == delim:
+                i += 1
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return [_cleanup(part) for part in parts if part or len(parts) == 1]
+
+
+def _cleanup(part: str) -> str:
+    out: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(part):
+        char = part[i]
+        if char == "\\" and i + 1 < len(part):
+            out.append(_ESCAPES.get(part[i + 1], part[i + 1]))
+            i += 2
+            continue
+        if char == "'" and (quoted or "'" in part[i + 1:]):
+            quoted = not quoted
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def split_vars(text: str) -> dict[str, str]:
-    """`a=1,b='x,y',c=z\\,w` → dict (comma escapes and single quotes honoured)."""
+    """A `{}`/`[]` block: `a=1,b='x,y',c=z\\,w` → dict (FreeSWITCH's escapes and quotes;
+    `^^:` at the start picks another separator)."""
     sep = ","
     if text.startswith("^^") and len(text) > 2:
         sep, text = text[2], text[3:]
     out: dict[str, str] = {}
-    item, quoted, i = "", False, 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] == sep:
-            item += sep
-            i += 2
-            continue
-        if char == "'":
-            quoted = not quoted
-        elif char == sep and not quoted:
-            _add_var(out, item)
-            item = ""
-        else:
-            item += char
-        i += 1
-    _add_var(out, item)
+    for item in separate(text, sep):
+        pair = separate(item, "=", maxsplit=1)
+        if len(pair) == 2 and pair[0].strip():
+            out[pair[0].strip()] = pair[1]
     return out
-
-
-def _add_var(out: dict[str, str], item: str) -> None:
-    name, eq, value = item.partition("=")
-    if eq and name.strip():
-        out[name.strip()] = value
 
 
 def parse_dial_string(dial: str) -> list[list[Leg]]:

@@ -17,7 +17,7 @@ from gevent.event import Event as Flag
 from simswitch.apps import Message, run_apps
 from simswitch.causes import parse_cause
 from simswitch.channel import Channel, HangupSignal
-from simswitch.dialstring import Leg, parse_dial_string, parse_target
+from simswitch.dialstring import Leg, parse_dial_string, parse_target, separate
 from simswitch.scenario import AgentProfile, CustomerProfile, Distribution
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Dialer:
 
     def originate_api(self, args: str) -> str:
         """The `originate` API: body `+OK <uuid>\\n` or `-ERR <CAUSE>\\n`."""
-        argv = [a for a in args.split(" ") if a]
+        argv = [a for a in separate(args.strip(), " ") if a]
         if len(argv) < 2:
             return USAGE
         dial, target = argv[0], argv[1]

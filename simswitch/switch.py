@@ -233,10 +233,12 @@ class SimSwitch:
 
     def stop(self) -> None:
         """Stop listening and end everything."""
-        if self._server is not None:
-            self._server.stop(timeout=1)
-            self._server = None
-        self.switch.stop()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()        # stop accepting first
+        self.switch.stop()        # closes the sessions, so their handlers end at once
+        if server is not None:
+            server.stop(timeout=1)
 
     @property
     def address(self) -> tuple[str, int]:

@@ -193,3 +193,16 @@ def test_uuid_transfer_both_legs_into_an_inline_conference(client: Client) -> No
     assert client.api(f"uuid_exists {customer}") == "true"
     client.api("conference room7 hup all")
     client.wait_event(named("CUSTOM", Action="conference-destroy"))
+
+
+# An originate line as the engine escapes it (three FreeSWITCH split passes: ' ', ',', '=').
+ESCAPED_ORIGINATE = 'originate {note=Smith\\\\,\\s\\\\\\\\\\\\\\"Jo\\\\\\\\\\\\\\"\\sO\\\\\\\\\\\\\\\'Neil\\s\\\\\\\\=\\sVIP\\\\\\\\\\\\\\\\x,campaign=spring\\ssale,origination_uuid=esc-1}sofia/gateway/gw/15550001 &park() undef undef \'John Smith\' 2125550000'
+
+
+def test_escaped_variables_and_quoted_arguments(client: Client) -> None:
+    assert client.api(ESCAPED_ORIGINATE) == "+OK esc-1\n"
+    assert client.api("uuid_getvar esc-1 note") == 'Smith, "Jo" O\'Neil = VIP\\x'
+    assert client.api("uuid_getvar esc-1 campaign") == "spring sale"
+    row = json.loads(client.api("show channels as json"))["rows"][0]
+    # after answer the caller id is flipped (as in capture b); the original stays
+    assert row["initial_cid_name"] == "John Smith" and row["initial_cid_num"] == "2125550000"
