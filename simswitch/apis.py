@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from simswitch.apps import Message
 from simswitch.causes import parse_cause
+from simswitch.dialstring import separate
 
 if TYPE_CHECKING:
     from simswitch.channel import Channel
@@ -118,7 +119,7 @@ def _uuid_transfer(self: Apis, args: str) -> str:
 
 @api("uuid_broadcast", "<uuid> <path> [aleg|bleg|holdb|both]", "Execute dialplan application")
 def _uuid_broadcast(self: Apis, args: str) -> str:
-    words = args.split(" ")
+    words = separate(args.strip(), " ")  # the path may be quoted
     if len(words) < 2:
         return "-USAGE: <uuid> <path> [aleg|bleg|both]\n"
     chan = self.channel(words[0])

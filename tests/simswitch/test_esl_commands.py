@@ -102,7 +102,7 @@ def test_uuid_variables_hold_and_exists(client: Client) -> None:
 def test_uuid_broadcast_and_transfer_run_applications(client: Client) -> None:
     client.command("event plain PLAYBACK_START CHANNEL_EXECUTE")
     uuid = parked(client)
-    assert client.api(f"uuid_broadcast {uuid} silence_stream://500 aleg") == \
+    assert client.api(f"uuid_broadcast {uuid} 'playback::silence_stream://500' aleg") == \
         "+OK Message sent\n"
     start = client.wait_event(named("PLAYBACK_START", Unique_ID=uuid))
     assert start.get("Playback-File-Path") == "silence_stream://500"
