@@ -22,9 +22,22 @@ from tests.engine.sim import SOUNDS, free_port, running, scenario_file, wait_unt
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPEED = 20.0  # simulated seconds per real second: prompts and menu timeouts pass quickly
 ROUTES = "routes: []\n"
-# simswitch splits originate arguments on plain spaces (no quotes, no \s), so the tests
-# reach the socket through a dialplan extension; see engine.agentless.dialer.socket_app.
 EXTENSION = "fscc_agentless"
+
+
+def simswitch_unescapes_originate_args() -> bool:
+    """True when simswitch splits originate arguments like FreeSWITCH (quotes, `\\s`), so
+    the answered leg can go to the service's default `&socket(HOST:PORT\\sasync\\sfull)`.
+    Older simswitch splits on plain spaces: the tests then reach the same socket through a
+    dialplan extension running `socket HOST:PORT async full`."""
+    try:
+        from simswitch.dialstring import separate
+    except ImportError:
+        return False
+    return bool(separate("&socket(h:1\\sasync\\sfull) x", " ") == ["&socket(h:1 async full)", "x"])
+
+
+INLINE_SOCKET = simswitch_unescapes_originate_args()
 
 
 @dataclass
@@ -41,6 +54,11 @@ class World:
             self.service.group.tick(self.port.now())
             return until()
         return wait_until(step, timeout=timeout, step=0.05)
+
+
+def fk(row: Any, name: str) -> Any:
+    """A foreign key's id without loading the row (``row.<name>_id`` that mypy can see)."""
+    return row.__data__.get(name)
 
 
 def make_campaign(mode: str, **fields: Any) -> Campaign:
@@ -67,13 +85,13 @@ def agentless_world(tmp_path: pathlib.Path, customers: list[dict[str, Any]], *,
         port = EnginePort(engine)
         results: dict[str, RunResult] = {}
         service = AgentlessService(
-            port, port, flows=flows, socket_port=socket_port, answer_app=EXTENSION,
+            port, port, flows=flows, socket_port=socket_port, answer_app="" if INLINE_SOCKET else EXTENSION,
             handoff=EngineQueueHandoff(engine), tts=TtsCache(tmp_path / "tts"), owner="engine-test",
             dial_string=lambda n: f"sofia/gateway/trunk/{n}", recordings_dir=tmp_path / "recordings",
             time_scale=speed, on_result=results.__setitem__)
         feeder = None
         if feed:
-            service.listen()
+            service.listen()  # names its bound port in the answer target
             feeder = port.feed(service.group)
         try:
             yield World(engine, sim, port, service, results)

@@ -6,7 +6,7 @@ import pathlib
 import pytest
 
 from engine.store import Agent, Attempt, Contact, Queue, QueueMember
-from tests.agentless.harness import agentless_world, make_campaign
+from tests.agentless.harness import agentless_world, fk, make_campaign
 from tests.engine.sim import wait_until
 
 ANSWER = {"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 60}
@@ -42,7 +42,8 @@ def test_press1_hands_the_call_to_a_free_agent_of_the_queue(sqlite_store, tmp_pa
         world.engine.switch.kill(call)  # the customer's conversation ends
         world.pump(lambda: Attempt.get(Attempt.contact == contact.id).outcome != "")
         attempt = Attempt.get(Attempt.contact == contact.id)
-        assert (attempt.outcome, attempt.agent_id) == ("answered", agent.id)
+        assert (attempt.outcome, fk(attempt, "agent")) == ("answered", agent.id)
+        assert attempt.answered_at and attempt.connected_at and attempt.ended_at
         assert attempt.answered_at <= attempt.connected_at <= attempt.ended_at
 
 
@@ -70,7 +71,8 @@ def test_timeout_to_agent_after_seconds_of_listening(sqlite_store, tmp_path: pat
         wait_until(lambda: world.engine.agents.get(agent.id).state == "in_call", timeout=20)
         attempt = Attempt.get(Attempt.contact == contact.id)
         assert attempt.origination_uuid not in world.results  # the flow was cut short, not finished
-        assert world.engine.calls.get(attempt.origination_uuid).agent_id == agent.id
+        call = world.engine.calls.get(attempt.origination_uuid)
+        assert call is not None and call.agent_id == agent.id
 
 
 MACHINE = {"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 60, "machine": 1.0, "greeting": 4}

@@ -12,7 +12,7 @@ from engine.agentless.service import AgentlessService
 from engine.ivr.registry import FlowRegistry
 from engine.ivr.tts import TtsCache
 from engine.store import Agent, Attempt, Campaign, Contact, DncEntry, Queue, QueueMember
-from tests.agentless.harness import ROOT, agentless_world, make_campaign
+from tests.agentless.harness import ROOT, agentless_world, fk, make_campaign
 from tests.campaigns.fakes import FakeAgents, FakeOriginator
 from tests.engine.sim import SOUNDS, wait_until
 
@@ -50,7 +50,7 @@ def test_opt_out_puts_the_numbers_on_the_campaigns_dnc_list(sqlite_store, tmp_pa
         world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
         attempt = Attempt.get(Attempt.contact == contact.id)
         assert [s.node for s in world.results[attempt.origination_uuid].steps][-2:] == ["opt_out", "removed"]
-        entries = {(e.phone, e.scope, e.campaign_id) for e in DncEntry.select()}
+        entries = {(e.phone, e.scope, fk(e, "campaign")) for e in DncEntry.select()}
         assert entries == {("+12125550101", "campaign", campaign.id), ("+12125550199", "campaign", campaign.id)}
 
 

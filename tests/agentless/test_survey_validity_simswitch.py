@@ -6,7 +6,7 @@ import pathlib
 import pytest
 
 from engine.store import Attempt, Contact, SurveyAnswer
-from tests.agentless.harness import agentless_world, make_campaign
+from tests.agentless.harness import agentless_world, fk, make_campaign
 
 
 @pytest.mark.timeout(60)
@@ -24,7 +24,7 @@ def test_survey_answers_land_per_contact_and_attempt(sqlite_store, tmp_path: pat
             attempt = Attempt.get(Attempt.contact == contact.id)
             rows = list(SurveyAnswer.select().where(SurveyAnswer.contact == contact.id).order_by(SurveyAnswer.id))
             assert [(r.question, r.key, r.label) for r in rows] == expected
-            assert {(r.attempt_id, r.campaign_id, r.call_uuid, r.flow) for r in rows} == {
+            assert {(fk(r, "attempt"), fk(r, "campaign"), r.call_uuid, r.flow) for r in rows} == {
                 (attempt.id, campaign.id, attempt.origination_uuid, "survey")}
             assert attempt.outcome == "answered"
             assert world.results[attempt.origination_uuid].steps[-1].node == "thanks"
@@ -48,6 +48,7 @@ def test_validity_check_classifies_numbers_with_nobody_on_the_line(sqlite_store,
             assert attempt.outcome == outcome, (outcome, attempt.hangup_cause)
         answered = Attempt.get(Attempt.contact == contacts["answered"].id)
         # hung up right at answer: nobody ever spoke or listened on our side
+        assert answered.ended_at and answered.answered_at
         assert (answered.ended_at - answered.answered_at).total_seconds() < 2.0  # simulated seconds
         assert world.results == {}  # no flow ran
         assert Contact.get_by_id(contacts["invalid"].id).status == "failed"
