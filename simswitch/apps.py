@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -214,8 +215,11 @@ def _transfer(chan: Channel, arg: str) -> None:
 
 # -- media ------------------------------------------------------------------------------------------
 def play(chan: Channel, path: str) -> str:
-    """Play one file for its real duration; returns the Application-Response."""
-    seconds, file_type = play_length(path)
+    """Play one file for its real duration; returns the Application-Response.
+
+    Relative paths resolve against the `sound_prefix` global (like FreeSWITCH's).
+    """
+    seconds, file_type = play_length(resolve_sound(chan, path))
     if seconds is None:
         return "FILE NOT FOUND"
     info = ([("Playback-File-Type", file_type)] if file_type else []) + [
@@ -238,6 +242,15 @@ def play(chan: Channel, path: str) -> str:
                            "playback_samples": str(samples)})
     chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "done")])
     return "FILE PLAYED"
+
+
+def resolve_sound(chan: Channel, path: str) -> str:
+    """`ivr/welcome.wav` → `<sound_prefix>/ivr/welcome.wav`; streams and absolute paths
+    are left alone."""
+    if "://" in path or path.startswith("/"):
+        return path
+    prefix = chan.switch.global_vars.get("sound_prefix", "")
+    return os.path.join(prefix, path) if prefix else path
 
 
 @app("playback")

@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, help="override the scenario seed")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="simulated seconds per real second")
+    parser.add_argument("--sounds", default=None,
+                        help="directory relative playback paths resolve against (sound_prefix)")
     parser.add_argument("--log-level", default="WARNING", help="Python logging level")
     return parser
 
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sim = SimSwitch(args.host, args.port, args.password, scenario, args.outbound,
                     args.seed, args.speed)
+    if args.sounds:
+        sim.switch.global_vars["sound_prefix"] = args.sounds
     try:
         sim.start()
     except OSError as exc:

@@ -140,3 +140,13 @@ def test_amd_and_avmd_detect_the_answering_machine(line: Client) -> None:
     sendmsg(line, human, "amd", "", "amd-2")
     done = line.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="amd-2"))
     assert done.get("variable_amd_result") == "HUMAN"
+
+
+def test_relative_prompts_resolve_against_sound_prefix(line: Client, tmp_path: Path) -> None:
+    (tmp_path / "ivr").mkdir()
+    write_wav(str(tmp_path / "ivr" / "hello.wav"), 0.5)
+    line.api(f"global_setvar sound_prefix={tmp_path}")
+    uuid = call(line, "1555")
+    sendmsg(line, uuid, "playback", "ivr/hello.wav", "rel-1")
+    done = line.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="rel-1"))
+    assert done.get("Application-Response") == "FILE PLAYED"
