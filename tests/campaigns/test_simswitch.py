@@ -155,3 +155,19 @@ def test_connection_orders_against_simswitch(sqlite_store, tmp_path: pathlib.Pat
         states = [i.state for i in AgentStateInterval.select().where(AgentStateInterval.agent == agents[0].id)
                   .order_by(AgentStateInterval.id)]
         assert "in_call" in states and states[-1] == "available"
+
+
+@pytest.mark.timeout(120)
+def test_predictive_plugs_into_the_same_dialer(sqlite_store, tmp_path: pathlib.Path):
+    agents, campaign, scenario = setup(
+        tmp_path, mode="predictive", agents=2, no_agent_message="goodbye.wav",
+        customers=[{"prefix": "+1212555", "answer": 0.7, "no_answer": 0.3, "ring_time": 0.3, "talk_time": 1.0}])
+    contacts = [Contact.create(campaign=campaign, phone=f"+121255501{i:02d}") for i in range(8)]
+    with running(tmp_path, scenario, ROUTES) as (engine, sim):
+        port, group = start(engine, agents)
+        group.add(campaign)
+        pump(port, group, lambda: Attempt.select().where(Attempt.outcome != "").count() >= len(contacts),
+             timeout=90)
+        outcomes = {a.outcome for a in Attempt.select()}
+        assert outcomes <= {"answered", "abandoned", "no_answer"} and "answered" in outcomes
+        assert Attempt.select(Attempt.contact).distinct().count() == len(contacts)
