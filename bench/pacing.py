@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--breaks", action="store_true", help="agent breaks, late logins, early logouts")
     parser.add_argument("--max-lines", type=int, default=None)
     parser.add_argument("--pacers", default="progressive,vicidial_adapt,predictive")
+    parser.add_argument("--vicidial-method", default="ADAPT_HARD_LIMIT",
+                        choices=("ADAPT_HARD_LIMIT", "ADAPT_AVERAGE", "ADAPT_TAPERED"))
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--plot", dest="plot_out")
@@ -82,17 +84,20 @@ def _config(args: argparse.Namespace, answer_rate: float, agents: int) -> SimCon
                      breaks=args.breaks, max_lines=args.max_lines, **drift)  # type: ignore[arg-type]
 
 
-def _run(job: tuple[SimConfig, str, int]) -> tuple[float, str, int, int, dict[str, float], float]:
-    config, mode, seed = job
+def _run(job: tuple[SimConfig, str, dict, int]) -> tuple[float, str, int, int, dict[str, float], float]:
+    config, mode, settings, seed = job
     started = time.perf_counter()
-    result = simulate(config, make_pacer(mode), seed=seed)
+    result = simulate(config, make_pacer(mode, **settings), seed=seed)
     return config.answer_rate, mode, config.agents, seed, result.metrics(), time.perf_counter() - started
 
 
 def run_grid(args: argparse.Namespace) -> list[dict[str, float | str | int]]:
     pacers = [p.strip() for p in args.pacers.split(",") if p.strip()]
     rates = [0.3] if args.drift else args.answer_rates
-    jobs = [(_config(args, rate, team), mode, seed)
+    settings: dict[str, dict] = {"vicidial_adapt": {"method": args.vicidial_method}}
+    if args.vicidial_method == "ADAPT_TAPERED":
+        settings["vicidial_adapt"]["shift_end"] = args.hours * 3600.0
+    jobs = [(_config(args, rate, team), mode, settings.get(mode, {}), seed)
             for team in sorted(args.teams, reverse=True) for rate in rates
             for mode in pacers for seed in range(args.seeds)]
     with Pool(args.processes) as pool:
