@@ -27,7 +27,7 @@ from engine.esl import commands
 from engine.esl.errors import ESLError
 from engine.esl.outbound import OutboundCall
 from engine.ivr.esl_channel import EslCallChannel
-from engine.ivr.flow import Flow
+from engine.ivr.flow import Flow, default_sounds_dir
 from engine.ivr.interpreter import Interpreter, RunResult
 from engine.ivr.tts import TtsCache
 from engine.logs import log_context
@@ -130,8 +130,8 @@ class AgentlessCall:
                     return
                 amd["amd_beep"] = "yes" if beep else "no"
                 if plan.machine_message:
-                    self._execute("playback", str(flow.sounds_dir / plan.machine_message)
-                                  if flow.sounds_dir else plan.machine_message)
+                    sounds = flow.sounds_dir or default_sounds_dir()
+                    self._execute("playback", str((sounds / plan.machine_message).resolve()))
                     self._hangup()
                     return
         contact = Contact.get_or_none(Contact.id == live.contact_id)

@@ -17,6 +17,7 @@ hung up (``amd_action`` hangup) or gets the message after the beep (``message``:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from engine.campaigns.outcomes import classify
 from engine.store import Campaign
@@ -84,8 +85,13 @@ def plan_for(campaign: Campaign) -> ModePlan:
     if (mode == "press1" or agent_after) and not queue:
         raise AgentlessConfigError("queue", f"a {mode} campaign handing calls to agents needs a queue")
     action = campaign.amd_action if campaign.amd_action in MACHINE_ACTIONS else "human"
+    machine_message = str(settings.get("machine_message") or "")
+    if machine_message and (PurePosixPath(machine_message).is_absolute() or ".." in PurePosixPath(machine_message).parts
+                            or "\\" in machine_message or any(ch.isspace() for ch in machine_message)):
+        raise AgentlessConfigError("settings.machine_message",
+                                   "must be a file name under the sounds directory (no '..', no spaces)")
     return ModePlan(mode, flow=flow, queue=queue, agent_after_seconds=agent_after, amd=bool(campaign.amd_enabled),
-                    machine_action=action, machine_message=str(settings.get("machine_message") or ""))
+                    machine_action=action, machine_message=machine_message)
 
 
 def validity_outcome(cause: str, *, answered: bool, early_media: bool, ring_seconds: float = 0.0,

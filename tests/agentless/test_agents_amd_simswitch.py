@@ -105,6 +105,19 @@ def test_amd_machine_gets_the_message_after_the_beep(sqlite_store, tmp_path: pat
 
 
 @pytest.mark.timeout(60)
+def test_amd_machine_gets_the_campaign_machine_message_instead_of_the_flow(sqlite_store, tmp_path: pathlib.Path):
+    campaign = make_campaign("survey", amd_enabled=True, amd_action="message",
+                             settings={"machine_message": "goodbye.wav"})
+    contact = Contact.create(campaign=campaign, phone="+12125550101")
+    with agentless_world(tmp_path, [MACHINE]) as world:
+        world.service.add(campaign)
+        world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
+        attempt = Attempt.get(Attempt.contact == contact.id)
+        assert (attempt.outcome, attempt.amd_result, attempt.hangup_cause) == ("machine", "machine", "NORMAL_CLEARING")
+        assert world.results == {}  # no survey questions for a machine
+
+
+@pytest.mark.timeout(60)
 def test_amd_human_hears_the_flow(sqlite_store, tmp_path: pathlib.Path):
     campaign = make_campaign("broadcast", amd_enabled=True, amd_action="hangup")
     contact = Contact.create(campaign=campaign, phone="+12125550101")

@@ -122,6 +122,8 @@ def test_group_dials_agent_campaigns_as_before(sqlite_store):
     ({"dial_mode": "broadcast", "settings": {"agent_after_seconds": 20}}, "queue"),
     ({"dial_mode": "broadcast", "settings": {"agent_after_seconds": "soon"}}, "settings.agent_after_seconds"),
     ({"dial_mode": "broadcast", "settings": {"agent_after_seconds": -1}}, "settings.agent_after_seconds"),
+    ({"dial_mode": "broadcast", "settings": {"machine_message": "../etc/passwd"}}, "settings.machine_message"),
+    ({"dial_mode": "broadcast", "settings": {"machine_message": "/tmp/x.wav"}}, "settings.machine_message"),
 ])
 def test_plan_errors_name_the_field(sqlite_store, fields, field):
     with pytest.raises(AgentlessConfigError) as error:
