@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import uuid as uuid_module
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,58 +28,21 @@ from engine.campaigns.callbacks import complete_callbacks
 from engine.campaigns.callerid import CallerIdPicker, NoCallerId
 from engine.campaigns.claims import LostClaim, claim_batch, finish_attempt, release, start_attempt
 from engine.campaigns.compliance import Verdict, check
+from engine.campaigns.live import LiveCall, pacer_for, seconds
 from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.ports import AgentPool, Originator
-from engine.campaigns.windows import to_utc_aware
 from engine.logs import log_context
-from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, make_pacer, progressive_lines
-from engine.store import Attempt, Campaign, Contact
+from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, progressive_lines
+from engine.store import AGENTLESS_MODES, Campaign, Contact
 
 log = logging.getLogger(__name__)
 
 AUTO_MODES = ("progressive", "power", "predictive")
+IVR_MODES = (*AGENTLESS_MODES, "press1")  # answered calls go to the campaign's IVR flow (or queue)
+IVR_DEFAULT_LINES = 10  # agentless campaigns without max_lines
 ABANDON_AFTER_SECONDS = 2.0
 AMD_TIMEOUT_SECONDS = 5.0
 STALE_EXTRA_SECONDS = 120.0
-
-
-def seconds(now: dt.datetime) -> float:
-    """A naive-UTC datetime as epoch seconds (the pacer's clock)."""
-    return to_utc_aware(now).timestamp()
-
-
-def pacer_for(campaign: Campaign) -> Pacer | None:
-    """The campaign's pacer by dial mode (None for modes the agent drives)."""
-    if campaign.dial_mode == "power":
-        return make_pacer("power", ratio=float(campaign.power_ratio))
-    if campaign.dial_mode == "predictive":
-        return make_pacer("predictive", abandon_target=float(campaign.abandon_target))
-    if campaign.dial_mode == "progressive":
-        return make_pacer("progressive")
-    return None
-
-
-@dataclass
-class LiveCall:
-    """One customer call of the campaign from originate to hangup."""
-
-    uuid: str
-    attempt: Attempt
-    contact_id: int
-    phone: str
-    launched_at: dt.datetime
-    ringing_at: dt.datetime | None = None
-    answered_at: dt.datetime | None = None
-    human_at: dt.datetime | None = None  # answered and AMD (if any) says human
-    amd_result: str = ""
-    agent_id: int | None = None  # reserved or connected agent
-    connected_at: dt.datetime | None = None
-    abandoned: bool = False
-    agent_leg: str = ""  # agent_first: the agent's leg uuid
-
-    @property
-    def waiting(self) -> bool:
-        return self.human_at is not None and self.connected_at is None and not self.abandoned
 
 
 class CampaignDialer:
@@ -150,14 +112,10 @@ class CampaignDialer:
     def tick(self, now: dt.datetime, free_agents: list[int], interval: float = 1.0) -> int:
         """Serve waiting answered calls, then launch what the pacer asks; return calls launched."""
         self.serve_waiting(now)
-        if self.campaign.status != "running" or self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
+        if self.campaign.status != "running":
             return 0
         free = [a for a in free_agents if a not in {c.agent_id for c in self.live.values()}]
-        snapshot = self.snapshot(now, free)
-        wanted = self.pacer.decide(snapshot)
-        if self.over_abandon_cap(now) and self.campaign.dial_mode == "power":
-            # Over the cap (3 % by default, per day or 30 days): no more than one line per free agent.
-            wanted = min(wanted, progressive_lines(snapshot))
+        wanted = self._wanted(now, free)
         wanted = min(wanted, max(1, int(float(self.campaign.calls_per_second) * interval)))
         if wanted <= 0:
             return 0
@@ -173,6 +131,19 @@ class CampaignDialer:
             if self.launch(contact, now, agent_id=agent_id) is not None:
                 launched += 1
         return launched
+
+    def _wanted(self, now: dt.datetime, free: list[int]) -> int:
+        """Calls to start now: the pacer's answer for agent modes, free lines for IVR modes."""
+        if self.campaign.dial_mode in IVR_MODES:
+            return max(0, int(self.campaign.max_lines or IVR_DEFAULT_LINES) - len(self.live))
+        if self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
+            return 0
+        snapshot = self.snapshot(now, free)
+        wanted = self.pacer.decide(snapshot)
+        if self.over_abandon_cap(now) and self.campaign.dial_mode == "power":
+            # Over the cap (3 % by default, per day or 30 days): no more than one line per free agent.
+            wanted = min(wanted, progressive_lines(snapshot))
+        return wanted
 
     # ----- one call ---------------------------------------------------------------------
     def launch(self, contact: Contact, now: dt.datetime, *, agent_id: int | None = None,
@@ -296,6 +267,8 @@ class CampaignDialer:
         self._give_back_agent(call)
         if self.campaign.amd_action == "message" and self._machine_message():
             self.originator.play_and_hangup(call_uuid, self._machine_message())
+        elif self.campaign.amd_action == "ivr":
+            self._hand_off(call, "ivr")
         else:
             self.originator.hangup(call_uuid, "NORMAL_CLEARING")
 
@@ -307,7 +280,20 @@ class CampaignDialer:
 
     def _human(self, call: LiveCall, now: dt.datetime) -> None:
         call.human_at = now
+        if self.campaign.dial_mode in IVR_MODES:
+            call.connected_at = now  # the IVR flow (or press-1 queue) takes the call from here
+            self._hand_off(call, "ivr" if self.campaign.ivr_flow else "queue")
+            return
         self._connect(call, now)
+
+    def _hand_off(self, call: LiveCall, kind: str) -> bool:
+        """Send the call to the campaign's IVR flow or queue; False when it has none."""
+        target = self.campaign.ivr_flow if kind == "ivr" else (self.campaign.queue.name if self.campaign.queue else "")
+        if not target:
+            self.originator.hangup(call.uuid, "NORMAL_CLEARING")
+            return False
+        self.originator.send_to(call.uuid, kind, target)
+        return True
 
     def _connect(self, call: LiveCall, now: dt.datetime) -> bool:
         if call.agent_id is None:
@@ -344,6 +330,8 @@ class CampaignDialer:
                 log.info("abandoned: no agent within %.0f s call_uuid=%s", self.abandon_after, call.uuid)
                 if self.campaign.no_agent_action == "message" and self.campaign.no_agent_message:
                     self.originator.play_and_hangup(call.uuid, self.campaign.no_agent_message)
+                elif self.campaign.no_agent_action == "queue":
+                    self._hand_off(call, "queue")  # still an abandon for the regulator's count
                 else:
                     self.originator.hangup(call.uuid, "NORMAL_CLEARING")
 

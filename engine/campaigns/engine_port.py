@@ -99,6 +99,11 @@ class EnginePort:
     def hangup(self, call_uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         self.engine.switch.kill(self._call(call_uuid), cause)
 
+    def send_to(self, call_uuid: str, kind: str, target: str) -> None:
+        call = self._call(call_uuid)
+        call.role = "customer"  # from here the call flow owns it like an inbound caller
+        gevent.spawn(self.engine.flow.send_to, call, kind, target, "campaign")
+
     def start_amd(self, call_uuid: str) -> None:
         self.engine.switch.execute(self._call(call_uuid), "amd")
 

@@ -20,9 +20,10 @@ import gevent
 import peewee
 
 from engine.campaigns.claims import recycle
-from engine.campaigns.dialer import CampaignDialer, seconds
+from engine.campaigns.dialer import CampaignDialer
 from engine.campaigns.errors import LifecycleError
 from engine.campaigns.lifecycle import auto_status
+from engine.campaigns.live import seconds
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.preview import PreviewDesk
 from engine.campaigns.sql import rows

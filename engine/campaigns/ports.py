@@ -27,6 +27,9 @@ class Originator(Protocol):
     def hangup(self, call_uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         """Hang the call up now."""
 
+    def send_to(self, call_uuid: str, kind: str, target: str) -> None:
+        """Hand the answered call to an IVR flow (``kind="ivr"``) or an inbound queue (``"queue"``)."""
+
     def start_amd(self, call_uuid: str) -> None:
         """Run answering-machine detection on the answered call (mod_amd's ``amd``)."""
 

@@ -16,7 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine.campaigns.claims import claim_batch, claim_contact, release
-from engine.campaigns.dialer import CampaignDialer, LiveCall
+from engine.campaigns.dialer import CampaignDialer
+from engine.campaigns.live import LiveCall
 from engine.store import Contact
 
 SKIP_DELAY = dt.timedelta(minutes=10)

@@ -14,6 +14,7 @@ class FakeOriginator:
         self.played: list[tuple[str, str]] = []
         self.hung_up: list[str] = []
         self.amd_started: list[str] = []
+        self.sent: list[tuple[str, str, str]] = []
         self.fail_next = False
 
     def originate(self, dial_string, *, origination_uuid, variables, app):
@@ -34,6 +35,9 @@ class FakeOriginator:
 
     def hangup(self, call_uuid, cause="NORMAL_CLEARING"):
         self.hung_up.append(call_uuid)
+
+    def send_to(self, call_uuid, kind, target):
+        self.sent.append((call_uuid, kind, target))
 
     def start_amd(self, call_uuid):
         self.amd_started.append(call_uuid)

@@ -156,6 +156,56 @@ def test_amd_message_action_and_no_verdict_means_human(campaign):
     assert Attempt.get(Attempt.origination_uuid == silent).amd_result == "notsure"
 
 
+def test_agentless_broadcast_fills_its_lines_and_hands_answers_to_the_ivr(campaign):
+    campaign.dial_mode, campaign.ivr_flow, campaign.max_lines = "broadcast", "renewal-notice", 3
+    contacts(campaign, 5)
+    dialer, switch, _ = make(campaign)
+    assert dialer.tick(T0, []) == 3
+    assert dialer.tick(at(1), []) == 0  # all lines busy
+    first = switch.uuids()[0]
+    dialer.on_answer(first, at(4))
+    assert switch.sent == [(first, "ivr", "renewal-notice")] and switch.connected == []
+    assert dialer.on_hangup(first, "NORMAL_CLEARING", at(30)) == "answered"
+    assert dialer.tick(at(31), []) == 1
+
+
+def test_press1_without_a_flow_goes_to_the_queue_and_no_agent_can_queue(campaign):
+    from engine.store import Queue
+
+    sales = Queue.create(name="sales")
+    campaign.dial_mode, campaign.queue, campaign.max_lines = "press1", sales, 1
+    contacts(campaign, 1)
+    dialer, switch, _ = make(campaign)
+    dialer.tick(T0, [])
+    (call,) = switch.uuids()
+    dialer.on_answer(call, at(3))
+    assert switch.sent == [(call, "queue", "sales")]
+    # an agent campaign whose no-agent action is "queue"
+    other = Campaign.create(name="q", status="running", caller_id_number="+14155550000", queue=sales,
+                            no_agent_action="queue", dial_mode="power", power_ratio=2)
+    Contact.create(campaign=other, phone="+14155551234")
+    Contact.create(campaign=other, phone="+14155551235")
+    dialer2, switch2, pool2 = make(other, 9)
+    dialer2.tick(T0, pool2.ready(None))
+    a, b = switch2.uuids()
+    dialer2.on_answer(a, at(3))
+    dialer2.on_answer(b, at(3))
+    dialer2.tick(at(5), [])
+    assert switch2.sent == [(b, "queue", "sales")]
+    assert dialer2.on_hangup(b, "NORMAL_CLEARING", at(60)) == "abandoned"
+
+
+def test_amd_ivr_action_sends_machines_to_the_flow(campaign):
+    campaign.amd_enabled, campaign.amd_action, campaign.ivr_flow = True, "ivr", "voicemail-drop"
+    contacts(campaign, 1)
+    dialer, switch, pool = make(campaign, 1)
+    dialer.tick(T0, pool.ready(None))
+    (call,) = switch.uuids()
+    dialer.on_answer(call, at(3))
+    dialer.on_amd(call, "MACHINE", at(5))
+    assert switch.sent == [(call, "ivr", "voicemail-drop")] and switch.connected == []
+
+
 def test_simultaneous_reserves_agent_while_ringing(campaign):
     campaign.connect_order = "simultaneous"
     contacts(campaign, 1)
