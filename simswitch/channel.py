@@ -6,23 +6,18 @@ Header names and order follow switch_channel_event_set_data as seen in the trans
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import gevent
 from gevent.event import Event as Flag
 from gevent.queue import Queue
 
+from simswitch.variables import CALLSTATE_NUMBERS, STATE_NUMBERS
 from simswitch.wire import Headers
 
 if TYPE_CHECKING:
     from simswitch.switch import Switch
 
-STATE_NUMBERS = {
-    "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
-    "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
-    "CS_RESET": 9, "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12, "CS_NONE": 13,
-}
 # Events that carry variable_* headers (§12.1).
 _NO_VARS = frozenset({"CHANNEL_STATE", "CHANNEL_CALLSTATE", "DTMF", "CODEC", "CHANNEL_OUTGOING"})
 _PROFILE_TIMES = (
@@ -31,12 +26,6 @@ _PROFILE_TIMES = (
 )
 
 
-_VARIABLE = re.compile(r"(\$)?\$\{([^{}]+(?:\([^)]*\))?)\}")
-_PROFILE_VARIABLES = {
-    "caller_id_number": "Caller-ID-Number", "caller_id_name": "Caller-ID-Name",
-    "destination_number": "Destination-Number", "ani": "ANI", "context": "Context",
-    "network_addr": "Network-Addr", "callee_id_number": "Callee-ID-Number",
-}
 WAKE = object()  # queued to a channel to wake serve_messages without running anything
 
 
@@ -187,7 +176,7 @@ class Channel:
         self.call_state = call_state
         self.emit("CHANNEL_CALLSTATE", after=[
             ("Original-Channel-Call-State", original),
-            ("Channel-Call-State-Number", str(_CALLSTATE_NUMBERS[call_state])),
+            ("Channel-Call-State-Number", str(CALLSTATE_NUMBERS[call_state])),
         ])
 
     def set_codec(self, codec: str = "PCMU", rate: str = "8000", bits: str = "64000") -> None:
@@ -354,23 +343,10 @@ class Channel:
         other.bridged_to = None
 
     def expand(self, text: str) -> str:
-        """`${var}` from channel variables (then caller fields, then globals), `$${global}`,
-        and `${api(args)}` by running the API, as switch_channel_expand_variables does."""
-        return _VARIABLE.sub(self._expand_one, text)
+        """Variable-expand `text` against this channel (see simswitch.variables)."""
+        from simswitch.variables import expand
 
-    def _expand_one(self, match: re.Match[str]) -> str:
-        if match.group(1):
-            return self.switch.global_vars.get(match.group(2), "")
-        name = match.group(2)
-        if "(" in name and name.endswith(")"):
-            api_name, _, args = name[:-1].partition("(")
-            return self.switch.apis.run(api_name, self.expand(args)).rstrip("\n")
-        if name in self.variables:
-            return self.variables[name]
-        field = _PROFILE_VARIABLES.get(name)
-        if field is not None:
-            return self.profile.get(field, "")
-        return self.switch.global_vars.get(name, "")
+        return expand(self, text)
 
     def transfer(self, steps: list[object]) -> None:
         """Leave the current application and run `steps` instead (uuid_transfer)."""
@@ -431,7 +407,3 @@ class Channel:
     def alive(self) -> bool:
         """Not yet hung up."""
         return not self.hangup_started
-
-
-_CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4,
-                      "HELD": 5, "RING_WAIT": 6, "HANGUP": 7, "UNHELD": 8}
