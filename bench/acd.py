@@ -5,7 +5,7 @@
 What runs: the real ``AgentRegistry`` (state machine, reservations, offer timeouts, rests,
 wrap-up) and ``AcdDispatcher`` (queues, strategies, max wait, overflow) on a ``ManualClock``;
 only the phones are simulated (answer after 0.5-1.5 s 95 %, reject 3 %, ring out 2 %; talk
-time exponential, mean chosen for ~85 % occupancy at the given rate and agent count).
+time exponential, mean chosen for ~80 % occupancy at the given rate and agent count).
 No FreeSWITCH, no simswitch: it measures the ACD decisions, not the wire.
 
 Reported per row: calls, answered, overflowed after max wait (60 s), service level
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.agents < 1 or args.rate <= 0 or args.minutes <= 0:
         parser.error("--agents, --rate and --minutes must be positive")
-    # Mean talk time for ~85 % occupancy (answer delay and misses add to each handled call).
+    # Mean talk time for ~80 % occupancy (answer delay, rejects and ring-outs add ~1.4 s a call).
     talk_mean = 0.85 * args.agents / args.rate - 1.6
     if talk_mean <= 0.5:
         parser.error("too few agents for this rate: the talk time would be under a second")

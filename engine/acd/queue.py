@@ -150,12 +150,7 @@ class AcdQueue:
 
     def ordered(self) -> list[WaitingCall]:
         """Waiting callers in offer order (priority, then arrival)."""
-        waiting = self.waiting
-        live = [(entry, call) for entry in self._order
-                if (call := waiting.get(entry[3])) is not None and call.seq == entry[2]]
-        if len(self._order) > 2 * len(live) + 64:
-            self._order = [entry for entry, _ in live]
-        return [call for _, call in live]
+        return list(self.iter_waiting())
 
     def iter_waiting(self) -> Iterator[WaitingCall]:
         """Like ``ordered`` but lazy: the dispatcher stops as soon as agents run out."""
@@ -164,6 +159,14 @@ class AcdQueue:
             call = waiting.get(entry[3])
             if call is not None and call.seq == entry[2]:
                 yield call
+
+    def _pop(self, call_uuid: str) -> WaitingCall | None:
+        call = self.waiting.pop(call_uuid, None)
+        # Entries of callers who left are skipped when walking; drop them once they pile up.
+        if len(self._order) > 2 * len(self.waiting) + 64:
+            waiting = self.waiting
+            self._order = [e for e in self._order if (c := waiting.get(e[3])) is not None and c.seq == e[2]]
+        return call
 
     def position(self, call_uuid: str) -> int:
         """1-based place in line, 0 when not waiting."""
@@ -177,7 +180,7 @@ class AcdQueue:
         return position * self.stats.average_handle_time() / max(1, staffed)
 
     def answered(self, call_uuid: str, agent_id: int, now: float, caller_number: str = "") -> WaitingCall | None:
-        call = self.waiting.pop(call_uuid, None)
+        call = self._pop(call_uuid)
         if call is None:
             return None
         self.stats.answered += 1
@@ -189,7 +192,7 @@ class AcdQueue:
         return call
 
     def abandoned(self, call_uuid: str, now: float) -> WaitingCall | None:
-        call = self.waiting.pop(call_uuid, None)
+        call = self._pop(call_uuid)
         if call is None:
             return None
         self.stats.abandoned += 1
@@ -199,7 +202,7 @@ class AcdQueue:
 
     def leave(self, call_uuid: str) -> WaitingCall | None:
         """Left without being answered or abandoning (overflow, transfer out)."""
-        call = self.waiting.pop(call_uuid, None)
+        call = self._pop(call_uuid)
         if call is not None:
             self.stats.overflowed += 1
         return call
