@@ -110,9 +110,17 @@ def test_a_campaign_that_cannot_run_launches_nothing_and_says_why(sqlite_store):
 
 
 def test_group_dials_agent_campaigns_as_before(sqlite_store):
-    group = AgentlessDialerGroup(FakeOriginator(), FakeAgents(), answer_app=APP)
-    dialer = group.add(campaign_row("progressive"))
+    Agent.create(id=1, name="a", extension="1001", sip_password="x")
+    switch = FakeOriginator()
+    group = AgentlessDialerGroup(switch, FakeAgents(1), answer_app=APP)
+    campaign = campaign_row("progressive")
+    contacts(campaign, 1)
+    dialer = group.add(campaign)
     assert type(dialer).__name__ == "CampaignDialer"
+    assert group.tick(at(0)) == 1 and switch.originated[0]["app"] != APP
+    uuid = switch.uuids()[0]
+    group.on_event(uuid, "CHANNEL_ANSWER", at(3))
+    assert switch.connected == [(uuid, 1)]  # answered customers still go to agents
 
 
 @pytest.mark.parametrize("fields, field", [
