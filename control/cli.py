@@ -159,7 +159,7 @@ def demo(ctx: click.Context, no_simswitch: bool, fresh: bool) -> None:
 @click.pass_context
 def simswitch(ctx: click.Context) -> None:
     """Run simswitch, the FreeSWITCH stand-in (same options as `python -m simswitch`)."""
-    from simswitch.__main__ import main as sim_main
+    from simswitch.cli import main as sim_main
 
     sys.exit(sim_main(list(ctx.args)))
 

@@ -130,11 +130,6 @@ def test_originate_events_and_kill(conn: InboundConnection) -> None:
     assert seen[0].get("Caller-Caller-ID-Name") == "PatLee"
 
 
-@pytest.mark.xfail(
-    reason="simswitch does not yet unescape {} values the way FreeSWITCH's "
-    "switch_separate_string passes do (space, ',' and '=' splits); reported to its owner",
-    strict=False,
-)
 def test_escaped_dial_string_values(conn: InboundConnection) -> None:
     conn.subscribe(["CHANNEL_CREATE"])
     created = gevent.event.AsyncResult()
