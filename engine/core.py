@@ -320,9 +320,8 @@ class Engine(DeskCommands):
 
     # ----- helpers ----------------------------------------------------------------------
     def external_dial_string(self, number: str) -> str:
-        """How to reach a PSTN number: ``extra.external_dial`` with ``{number}`` (site gateway)."""
-        template = str(self.settings.extra.get("external_dial", "sofia/gateway/default/{number}"))
-        return template.format(number=number)
+        """How to reach a PSTN number: the ``external_dial`` setting with ``{number}`` (site gateway)."""
+        return self.settings.external_dial.format(number=number)
 
     def should_record(self, call: Call, agent_id: int | None, queue_record: bool) -> bool:
         from engine.recordings import should_record

@@ -49,6 +49,10 @@ class Settings:
     esl_nodes: tuple[EslNode, ...] = (EslNode("fs1", "127.0.0.1", 8021, "ClueCon"),)
     outbound_host: str = "127.0.0.1"
     outbound_port: int = 8084
+    dialer_enabled: bool = True
+    campaign_socket_host: str = "127.0.0.1"
+    campaign_socket_port: int = 8085
+    external_dial: str = "sofia/gateway/default/{number}"
     recordings_dir: str = "var/recordings"
     sounds_dir: str = "sounds"
     tts_cache_dir: str = "sounds/cache"
@@ -61,9 +65,10 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_INT_KEYS = {"web_port", "engine_api_port", "outbound_port", "login_max_failures", "login_lockout_seconds"}
-_PORT_KEYS = {"web_port", "engine_api_port", "outbound_port"}
-_BOOL_KEYS = {"demo_users"}
+_INT_KEYS = {"web_port", "engine_api_port", "outbound_port", "campaign_socket_port", "login_max_failures",
+             "login_lockout_seconds"}
+_PORT_KEYS = {"web_port", "engine_api_port", "outbound_port", "campaign_socket_port"}
+_BOOL_KEYS = {"demo_users", "dialer_enabled"}
 _CHOICES = {"log_format": ("kv", "json"), "log_level": ("DEBUG", "INFO", "WARNING", "ERROR")}
 _KNOWN = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
 
@@ -120,6 +125,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         raise ConfigError(key, f"must be a two-letter region code like US or GB, got {value!r}", source)
     if key == "timezone":
         _check_timezone(text, source)
+    if key == "external_dial" and "{number}" not in text:
+        raise ConfigError(key, f"must contain {{number}}, e.g. sofia/gateway/carrier/{{number}}, got {value!r}", source)
     return text
 
 

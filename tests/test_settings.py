@@ -57,3 +57,12 @@ def test_bad_settings_name_the_key(tmp_path, yaml_text, env, key):
 def test_missing_config_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.yaml", environ={})
+
+
+def test_external_dial_needs_the_number_placeholder():
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"FSCC_EXTERNAL_DIAL": "sofia/gateway/carrier/"})
+    assert err.value.key == "external_dial"
+    s = load_settings(environ={"FSCC_EXTERNAL_DIAL": "sofia/gateway/carrier/{number}", "FSCC_DIALER_ENABLED": "no"})
+    assert s.external_dial.format(number="123") == "sofia/gateway/carrier/123"
+    assert s.dialer_enabled is False

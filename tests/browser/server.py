@@ -108,7 +108,7 @@ def main() -> int:
         database_url=f"sqlite:///{workdir / 'fscc.db'}", web_port=args.port, secret_key="browser-tests", demo_users=True,
         dialplans_dir=str(workdir / "dialplans"), sounds_dir=str(REPO / "sounds"),
         recordings_dir=str(workdir / "recordings"), outbound_port=free_port(),
-        extra={"external_dial": "loopback/{number}"},
+        external_dial="loopback/{number}",
     )
     open_database(settings.database_url)
     upgrade()

@@ -53,10 +53,11 @@ def running(tmp_path: pathlib.Path, scenario: pathlib.Path, routes: str, speed: 
     (tmp_path / "dialplans").mkdir(exist_ok=True)
     (tmp_path / "dialplans" / "routes.yaml").write_text(textwrap.dedent(routes))
     sim = SimSwitch(port=0, scenario=scenario, outbound=f"127.0.0.1:{outbound_port}", speed=speed).start()
+    extra = dict(extra or {})
     settings = Settings(
         esl_nodes=(EslNode("fs1", "127.0.0.1", sim.port, "ClueCon"),), outbound_port=outbound_port,
         recordings_dir=str(tmp_path / "recordings"), dialplans_dir=str(tmp_path / "dialplans"),
-        sounds_dir=str(SOUNDS), extra=extra or {"external_dial": "loopback/{number}"},
+        sounds_dir=str(SOUNDS), external_dial=extra.pop("external_dial", "loopback/{number}"), extra=extra,
     )
     engine = Engine(settings, clock=ScaledClock(speed))
     engine.start()
