@@ -152,6 +152,11 @@ def login() -> Any:
                 target = url_for("health.index")
             return redirect(target)
         flash(error)
+    return login_page(error)
+
+
+def login_page(error: str = "") -> Any:
+    """The sign-in form (also served at "/" to visitors who are not signed in)."""
     return render_template("login.html", error=error, demo_users=_demo_users()), (401 if error else 200)
 
 

@@ -37,7 +37,10 @@ DEMO_USERS = (
     ("agent3", "agent3-demo", "agent", "Carol Agent"),
     ("auditor", "auditor-demo", "auditor", "Aud Itor"),
 )
-DEMO_SCENARIO = pathlib.Path(__file__).resolve().parent.parent / "simswitch" / "scenarios" / "demo.yaml"
+DEMO_SCENARIO = pathlib.Path(__file__).resolve().parent / "demo_scenario.yaml"
+DEMO_GATEWAY = "sofia/gateway/demo/{number}"
+# Simulated colleagues logged in and ready at start, so calls flow before anyone signs in.
+DEMO_AUTO_READY = ("agent2", "agent3")
 
 
 def seed_demo_data() -> None:
@@ -78,10 +81,11 @@ def seed_demo_data() -> None:
         for agent in agents:
             CampaignAgent.get_or_create(campaign=campaign, agent=agent)
         if created:
+            # Fictional numbers (555-01xx) in New York and Los Angeles.
             Contact.insert_many([
-                {"campaign": campaign, "phone": f"+1555020{n:04d}", "first_name": f"Customer {n}",
-                 "import_row": n}
-                for n in range(1, 201)
+                {"campaign": campaign, "phone": f"+1{area}5550{n:03d}", "first_name": f"Customer {area}-{n}",
+                 "import_row": i}
+                for i, (area, n) in enumerate(((a, n) for a in (212, 310) for n in range(100, 200)), start=1)
             ]).execute()
 
 
@@ -89,8 +93,7 @@ def _start_simswitch(settings: Settings) -> subprocess.Popen[bytes] | None:
     node = settings.esl_nodes[0]
     cmd = [sys.executable, "-m", "simswitch", "--host", node.host, "--port", str(node.port),
            "--password", node.password, "--outbound", f"{settings.outbound_host}:{settings.outbound_port}"]
-    if DEMO_SCENARIO.exists():
-        cmd += ["--scenario", str(DEMO_SCENARIO)]
+    cmd += ["--scenario", str(DEMO_SCENARIO)]
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except OSError as exc:
@@ -108,6 +111,18 @@ def _start_simswitch(settings: Settings) -> subprocess.Popen[bytes] | None:
     return proc if proc.poll() is None else None
 
 
+def _ready_simulated_agents(engine: object) -> None:
+    for username in DEMO_AUTO_READY:
+        agent = Agent.select().join(User).where(User.username == username).first()
+        if agent is None:
+            continue
+        try:
+            engine.agent_login(agent.id)  # type: ignore[attr-defined]
+            engine.agent_ready(agent.id)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - the demo goes on without that colleague
+            log.warning("demo agent %s not made ready: %s", username, exc)
+
+
 def run_demo(settings: Settings, *, with_simswitch: bool = True, fresh: bool = False) -> None:
     """Seed the demo store, start simswitch and run engine + control plane."""
     from control.cli import open_store, serve_web, start_engine
@@ -118,13 +133,17 @@ def run_demo(settings: Settings, *, with_simswitch: bool = True, fresh: bool = F
             p = path.with_name(path.name + suffix)
             if p.exists():
                 p.unlink()
-    settings = dataclasses.replace(settings, demo_users=True)
+    changes: dict[str, object] = {"demo_users": True}
+    if settings.external_dial == Settings.external_dial:
+        changes["external_dial"] = DEMO_GATEWAY
+    settings = dataclasses.replace(settings, **changes)
     open_store(settings, upgrade=True)
     seed_demo_data()
     sim = _start_simswitch(settings) if with_simswitch else None
     engine = None
     try:
         engine = start_engine(settings)
+        _ready_simulated_agents(engine)
         url = f"http://{settings.web_host}:{settings.web_port}/"
         click.echo(f"\nfscc demo is up: {url}\n\nDemo logins (user / password / role):")
         for username, password, role, _ in DEMO_USERS:

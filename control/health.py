@@ -35,7 +35,10 @@ def healthz() -> Any:
 def index() -> Any:
     """Start page: agents go to their desk, everyone else sees the areas they may open."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
+        # The sign-in form itself (200), so a plain check of "/" sees the service answer.
+        from control.auth import login_page
+
+        return login_page()
     if current_user.role == "agent":
         return redirect(url_for("desk.page"))
     return render_template("home.html", areas=_areas())

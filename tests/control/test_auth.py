@@ -19,8 +19,9 @@ def test_healthz_reports_schema(client):
     assert body["status"] == "ok" and body["schema"] == 1
 
 
-def test_home_redirects_to_login_then_signs_in(client):
-    assert client.get("/").status_code == 302
+def test_home_shows_sign_in_then_signs_in(client):
+    anonymous = client.get("/")
+    assert anonymous.status_code == 200 and b"Sign in" in anonymous.data
     resp = client.post("/login", data={"username": "admin", "password": "s3cret"})
     assert resp.status_code == 302
     page = client.get("/")

@@ -133,7 +133,7 @@ def table(w: Any) -> list[Row]:
         ("POST", "/account/tokens/", {"name": "mine"}, page(EVERYONE - {"auditor"}, 200)),
         ("POST", f"/account/tokens/{NOPE}/revoke", {}, page(EVERYONE - {"auditor"}, 404)),
         ("GET", "/admin/audit", None, page({"admin", "auditor"}, 200)),
-        ("GET", "/", None, lambda role: {"anonymous": 302, "agent": 302}.get(role, 200)),
+        ("GET", "/", None, lambda role: {"agent": 302}.get(role, 200)),
         ("GET", "/healthz", None, lambda role: 200),
         ("GET", "/metrics", None, lambda role: 200),
         ("POST", "/freeswitch/directory", {"section": "directory", "user": "1001", "domain": "d"}, lambda role: 200),
