@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from simswitch.apps import Message
 from simswitch.causes import parse_cause
 from simswitch.dialstring import separate
+from simswitch.uuidbridge import uuid_bridge
 
 if TYPE_CHECKING:
     from simswitch.channel import Channel
@@ -86,9 +87,8 @@ def _uuid_bridge(self: Apis, args: str) -> str:
     if len(words) != 2:
         return "-USAGE: <uuid> <other_uuid>\n"
     a, b = self.channel(words[0]), self.channel(words[1])
-    if a is None or b is None or not a.alive or not b.alive:
+    if a is None or b is None or not uuid_bridge(a, b):
         return "-ERR Invalid uuid\n"
-    self.switch.connect(a, b, "uuid")
     return f"+OK {b.uuid}\n"
 
 
@@ -247,14 +247,26 @@ def _uuid_recv_dtmf(self: Apis, args: str) -> str:
     return f"+OK {chan.uuid} received DTMF {words[1]}.\n"
 
 
-@api("uuid_break", "<uuid> [all]", "Break out of media being sent to a channel")
+@api("uuid_break", "<uuid> [all]", "Break out of media sent to channel")
 def _uuid_break(self: Apis, args: str) -> str:
-    words = args.split()
-    chan = self.channel(words[0]) if words else None
+    """mod_commands.c break_function: CF_BREAK stops the current playback; `all` also
+    flushes the queued (sendmsg) applications (switch_core_session_flush_private_events);
+    `both` does the same to the bridged partner. On success it writes nothing, so ESL
+    answers `-ERR no reply` (mod_event_socket.c api_exec)."""
+    if not args.strip():
+        return "-USAGE: <uuid> [all]\n"
+    uuid, _, flag = args.strip().partition(" ")
+    chan = self.channel(uuid)
     if chan is None:
-        return "-ERR No such channel!\n"
-    chan.break_flag.set()
-    return "+OK\n"
+        return "-ERR No Such Channel!\n"
+    targets = [chan]
+    if "both" in flag and chan.bridged_to is not None:
+        targets.append(chan.bridged_to)
+    for target in targets:
+        if "all" in flag:
+            target.flush_messages()
+        target.break_flag.set()
+    return ""
 
 
 @api("sofia_contact", "[profile/]<user>@<domain>", "Sofia Contacts")

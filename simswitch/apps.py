@@ -94,6 +94,8 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
     except AppInterrupt as signal:
         interrupted = signal
         response = chan.last_response if msg.app == "socket" else "_none_"
+        if msg.app != "socket":
+            response = signal.__dict__.pop("app_response", response)
     chan.last_app, chan.last_arg = msg.app, arg
     if msg.app != "socket":
         chan.last_response = response
@@ -103,19 +105,28 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
         raise interrupted
 
 
-def run_apps(chan: Channel, steps: list[Message], hangup_at_end: bool = True) -> None:
+Step = Message | Callable[["Channel"], None]
+
+
+def run_apps(chan: Channel, steps: list[Step], hangup_at_end: bool = True) -> None:
     """Channel greenlet body: run `steps` (or what a transfer replaces them with), then
-    hang up and tear down."""
+    hang up and tear down. A callable step is core work without EXECUTE events (a
+    uuid_bridge leg, park after bridge)."""
     queue = list(steps)
     while True:
         try:
             while queue and chan.alive:
-                execute(chan, queue.pop(0))
+                step = queue.pop(0)
+                if isinstance(step, Message):
+                    execute(chan, step)
+                else:
+                    step(chan)
             if chan.alive and hangup_at_end:
                 chan.hangup("NORMAL_CLEARING")
             break
         except TransferSignal:
-            queue = [s for s in (chan.pending_transfer or []) if isinstance(s, Message)]
+            queue = [s for s in (chan.pending_transfer or [])
+                     if isinstance(s, Message) or callable(s)]
             chan.pending_transfer = None
         except HangupSignal:
             break
@@ -166,6 +177,11 @@ def _hangup(chan: Channel, arg: str) -> None:
 
 @app("park")
 def _park(chan: Channel, arg: str) -> None:
+    park(chan)
+
+
+def park(chan: Channel) -> None:
+    """switch_ivr_park: CHANNEL_PARK, run queued sendmsg applications, CHANNEL_UNPARK."""
     chan.emit("CHANNEL_PARK")
     try:
         serve_messages(chan)
@@ -226,9 +242,18 @@ def play(chan: Channel, path: str) -> str:
         ("Playback-File-Path", path)]
     chan.emit("PLAYBACK_START", after=info)
     chan.break_flag.clear()
+    if chan.barge_in and not chan.dtmf.empty():
+        chan.break_flag.set()  # a digit already buffered ends a prompt at once
     try:
         broken = chan.break_flag.wait(
             timeout=min(seconds, 1e9) / chan.switch.clock.speed)  # uuid_break sets the flag
+    except TransferSignal as signal:
+        # uuid_bridge / uuid_transfer: switch_channel_ready() turns false, switch_ivr_play_file
+        # returns SWITCH_STATUS_FALSE ("done", not "break"), playback_function answers
+        # "PLAYBACK ERROR" (switch_ivr_play_say.c, mod_dptools.c).
+        chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "done")])
+        signal.app_response = "PLAYBACK ERROR"
+        raise
     except AppInterrupt:
         chan.emit("PLAYBACK_STOP", after=info + [("Playback-Status", "break")])
         raise
@@ -270,8 +295,15 @@ def _pagd(chan: Channel, arg: str) -> None:
 
     chan.variables.pop(var, None)
     for attempt in range(max(1, tries)):
-        play(chan, prompt)
+        # The simulated person answers while the prompt plays; the first digit ends the
+        # prompt (switch_ivr_read plays it with a digit buffer: switch_ivr_play_file
+        # returns SWITCH_STATUS_BREAK on DTMF).
         chan.press_scripted_digits()
+        chan.barge_in = True
+        try:
+            play(chan, prompt)
+        finally:
+            chan.barge_in = False
         digits, terminator = collect_digits(chan, high, terminators, timeout_ms / 1000.0)
         if terminator:
             chan.variables["read_terminator_used"] = terminator

@@ -40,6 +40,8 @@ class HangupSignal(AppInterrupt):
 class TransferSignal(AppInterrupt):
     """Raised inside a channel's greenlet by `transfer`: run `pending_transfer` instead."""
 
+    app_response: str  # set by the interrupted application when it answers something
+
 
 class Channel:
     """One call leg. Only this object changes its state; events are built from it."""
@@ -84,11 +86,13 @@ class Channel:
         self.partner: Channel | None = None     # bridged / loopback peer
         self.bridged_to: Channel | None = None
         self.bridge_mode = ""                   # "app" (bridge app A-leg), "uuid", "" (B-leg)
+        self.bridge_originator = False          # A-leg of its current bridge
         self.answer_first: Channel | None = None  # loopback: B answering answers A first
         self.messages: Queue = Queue()
         self.greenlet: gevent.Greenlet | None = None
         self.answered = Flag()
         self.break_flag = Flag()                # uuid_break: stop the current playback
+        self.barge_in = False                   # a digit stops the prompt (digit collection)
         self.done = Flag()
         self.hangup_started = False
         self.dtmf: Queue = Queue()
@@ -291,6 +295,8 @@ class Channel:
             # hangup_after_bridge); any other bridged leg goes down with its partner.
             if bridged.bridge_mode == "app":
                 survives = bridged.variables.get("hangup_after_bridge") != "true"
+            elif bridged.bridge_mode == "uuid":
+                survives = True  # its own thread decides (simswitch.uuidbridge.after_bridge)
             else:
                 survives = bridged.variables.get("park_after_bridge") == "true"
             if not survives and bridged.hangup(cause, remote):
@@ -321,6 +327,7 @@ class Channel:
         """Bridge two answered legs (CHANNEL_BRIDGE on this, the A-leg)."""
         now = self.switch.clock.now_us()
         self.bridged_to, other.bridged_to = other, self
+        self.bridge_originator, other.bridge_originator = True, False
         self.times["Bridged"] = other.times["Bridged"] = now
         self.variables["bridge_uuid"] = other.uuid
         other.variables["bridge_uuid"] = self.uuid
@@ -329,12 +336,14 @@ class Channel:
                                             ("Bridge-B-Unique-ID", other.uuid)])
 
     def unbridge(self) -> None:
-        """End a bridge (CHANNEL_UNBRIDGE on the side that ends it)."""
+        """End a bridge: CHANNEL_UNBRIDGE on its originator (A-leg), as
+        switch_ivr_multi_threaded_bridge fires it whichever side ends the bridge."""
         other = self.bridged_to
         if other is None:
             return
-        self.emit("CHANNEL_UNBRIDGE", before=[("Bridge-A-Unique-ID", self.uuid),
-                                              ("Bridge-B-Unique-ID", other.uuid)])
+        a_leg, b_leg = (self, other) if self.bridge_originator else (other, self)
+        a_leg.emit("CHANNEL_UNBRIDGE", before=[("Bridge-A-Unique-ID", a_leg.uuid),
+                                               ("Bridge-B-Unique-ID", b_leg.uuid)])
         self.wake()
         other.wake()
         self.variables["last_bridge_hangup_cause"] = self.hangup_cause or "NORMAL_CLEARING"
@@ -361,6 +370,22 @@ class Channel:
         if runner is not None and not runner.dead and runner is not gevent.getcurrent():
             runner.kill(TransferSignal(), block=False)
 
+    def flush_messages(self) -> None:
+        """Drop queued sendmsg applications (switch_core_session_flush_private_events)."""
+        from simswitch.apps import Message
+
+        for item in self._drain():
+            if not isinstance(item, Message):
+                self.messages.put(item)
+            elif item.done is not None:
+                item.done.set()  # a static socket waiting for it gets its reply
+
+    def _drain(self) -> list[object]:
+        items = []
+        while not self.messages.empty():
+            items.append(self.messages.get_nowait())
+        return items
+
     def wake(self) -> None:
         """Make a waiting application re-check its exit condition."""
         self.messages.put(WAKE)
@@ -380,6 +405,8 @@ class Channel:
         self.emit("DTMF", after=[("DTMF-Digit", digit), ("DTMF-Duration", "2000"),
                                  ("DTMF-Source", source)])
         self.dtmf.put(digit)
+        if self.barge_in:
+            self.break_flag.set()
 
     def press_scripted_digits(self) -> None:
         """The simulated person answers a prompt with the next scripted digits."""

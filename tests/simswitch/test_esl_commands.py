@@ -132,15 +132,42 @@ def test_sendevent_to_subscribers(client: Client) -> None:
 
 
 def test_uuid_break_stops_music_on_hold(client: Client) -> None:
+    """mod_commands.c break_function writes nothing on success, so mod_event_socket's
+    api_exec answers `-ERR no reply`; CF_BREAK ends switch_ivr_play_file with
+    SWITCH_STATUS_BREAK (Playback-Status break, playback_function: FILE PLAYED)."""
     client.command("event plain PLAYBACK_STOP CHANNEL_EXECUTE_COMPLETE")
     uuid = parked(client)
     client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: playback\n"
                    "execute-app-arg: local_stream://moh\nEvent-UUID: moh-1")
-    assert client.api(f"uuid_break {uuid} all") == "+OK\n"
+    assert client.api(f"uuid_break {uuid}") == "-ERR no reply\n"
     stop = client.wait_event(named("PLAYBACK_STOP", Unique_ID=uuid))
     assert stop.get("Playback-Status") == "break"
     done = client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="moh-1"))
     assert done.get("Application-Response") == "FILE PLAYED"
+
+
+def test_uuid_break_all_flushes_queued_applications(client: Client) -> None:
+    """`all` calls switch_core_session_flush_private_events: the queued sendmsg
+    applications behind the playback never run."""
+    client.command("event plain CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE")
+    uuid = parked(client)
+    for name, arg, tag in (("playback", "local_stream://moh", "moh-2"), ("set", "queued=1", "set-2")):
+        client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: {name}\n"
+                       f"execute-app-arg: {arg}\nEvent-UUID: {tag}")
+    client.wait_event(named("CHANNEL_EXECUTE", Application_UUID="moh-2"))
+    assert client.api(f"uuid_break {uuid} all") == "-ERR no reply\n"
+    client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="moh-2"))
+    client.command(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: set\n"
+                   "execute-app-arg: after=1\nEvent-UUID: set-3")
+    client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="set-3"))
+    assert client.api(f"uuid_getvar {uuid} queued") == "_undef_"
+    assert client.api(f"uuid_getvar {uuid} after") == "1"
+
+
+def test_uuid_break_replies_like_mod_commands(client: Client) -> None:
+    assert client.api("uuid_break") == "-USAGE: <uuid> [all]\n"
+    assert client.api("uuid_break 00000000-0000-0000-0000-000000000000 all") == \
+        "-ERR No Such Channel!\n"
 
 
 def test_sofia_contact_reflects_registration() -> None:
