@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +108,7 @@ def _execute_once(chan: Channel, func: AppFunc, msg: Message) -> None:
 Step = Message | Callable[["Channel"], None]
 
 
-def run_apps(chan: Channel, steps: list[Step], hangup_at_end: bool = True) -> None:
+def run_apps(chan: Channel, steps: Sequence[Step], hangup_at_end: bool = True) -> None:
     """Channel greenlet body: run `steps` (or what a transfer replaces them with), then
     hang up and tear down. A callable step is core work without EXECUTE events (a
     uuid_bridge leg, park after bridge)."""

@@ -168,7 +168,6 @@ def test_blind_transfer_to_another_queue(sqlite_store: str, tmp_path: pathlib.Pa
         assert sim.switch.channels[channel.uuid].alive
 
 
-@pytest.mark.xfail(strict=True, reason=SIM_NO_UUID_BREAK)
 def test_satisfaction_rating_is_stored_and_a_low_score_opens_a_callback(sqlite_store: str, tmp_path: pathlib.Path) -> None:
     support = queue("support", satisfaction_survey=True)
     rep = agent("1001", support)
