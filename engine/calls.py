@@ -73,7 +73,7 @@ class Call:
     sip_hangup_disposition: str = ""
     billsec: int = 0
     duration: int = 0
-    variables: dict[str, str] = field(default_factory=dict)  # fscc_* channel variables seen
+    variables: dict[str, str] = field(default_factory=dict)  # fscc_* and amd_result channel variables seen
     digits: str = ""
     # ---- what the engine decided (written when it acts) -------------------------------
     role: str = "customer"
@@ -121,7 +121,7 @@ class Call:
             self.direction = event.get("Call-Direction") or self.direction
         self.created_at = self.created_at or _usec(event, "Caller-Channel-Created-Time")
         for key in ("variable_fscc_role", "variable_fscc_parent", "variable_fscc_agent_id", "variable_fscc_queue",
-                    "variable_fscc_campaign_id", "variable_fscc_attempt_id"):
+                    "variable_fscc_campaign_id", "variable_fscc_attempt_id", "variable_amd_result"):
             value = event.get(key)
             if value:
                 self.variables[key[len("variable_"):]] = value

@@ -11,7 +11,8 @@ are claimed, checked, given an Attempt row with its ``origination_uuid`` before
   IVR interpreter), or hung up at once for validity checks (``&hangup()``);
 - an answer never looks for an agent, never counts as an abandon and needs no AMD from the
   event feed (the call's own socket runs AMD when the campaign asks for it);
-- validity outcomes take early media into account (:func:`engine.agentless.modes.validity_outcome`).
+- validity checks note early media, so :func:`engine.campaigns.outcomes.classify` calls an
+  unanswered number that played an announcement and then failed ``invalid``.
 """
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from engine.agentless.modes import AgentlessConfigError, ModePlan, plan_for, validity_outcome
+from engine.agentless.modes import AgentlessConfigError, ModePlan, plan_for
 from engine.agentless.pacing import LinePacer
 from engine.campaigns.claims import claim_batch
 from engine.campaigns.dialer import CampaignDialer, LiveCall, seconds
 from engine.campaigns.ports import AgentPool, Originator
-from engine.store import Attempt, Campaign, Contact, database
+from engine.store import Campaign, Contact
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ class AgentlessDialer(CampaignDialer):
         self.lines = LinePacer(max(float(campaign.calls_per_second), 0.01), max(int(campaign.max_lines or 0), 0))
         self.answer_app = answer_app
         self.agent_lookup = agent_lookup  # call uuid -> (agent id, bridged at) once queued calls reach an agent
-        self.early_media: set[str] = set()
         self.with_agent: set[str] = set()  # press-1 / timeout-to-agent calls handed to the queue
         self.refresh_plan()
 
@@ -117,9 +117,11 @@ class AgentlessDialer(CampaignDialer):
             call.ringing_at = now
 
     def on_early_media(self, call_uuid: str) -> None:
-        """CHANNEL_PROGRESS_MEDIA: the far end played something before answering."""
-        if call_uuid in self.live:
-            self.early_media.add(call_uuid)
+        """CHANNEL_PROGRESS_MEDIA: the far end played something before answering (validity
+        checks classify an unanswered failure after it as an invalid number)."""
+        call = self.live.get(call_uuid)
+        if call is not None and self.plan.hangup_on_answer:
+            call.early_media = True
 
     def on_answer(self, call_uuid: str, now: dt.datetime) -> None:
         """Answered: the flow (or the immediate hangup) owns the call; no agent is sought."""
@@ -139,24 +141,12 @@ class AgentlessDialer(CampaignDialer):
             self.with_agent.add(call_uuid)
 
     def on_hangup(self, call_uuid: str, cause: str, now: dt.datetime) -> str:
-        """Classify and record as the campaign dialer does; validity refines with early media."""
+        """Classify and record as the campaign dialer does (press-1 calls with the agent
+        the queue bridged them to)."""
         call = self.live.get(call_uuid)
-        early = call_uuid in self.early_media
-        self.early_media.discard(call_uuid)
         if call_uuid in self.with_agent and call is not None and self.agent_lookup is not None:
             connected = self.agent_lookup(call_uuid)
             if connected is not None:  # recorded on the Attempt like an agent campaign's connection
                 call.agent_id, call.connected_at = connected
         self.with_agent.discard(call_uuid)
-        outcome = super().on_hangup(call_uuid, cause, now)
-        if call is None or not outcome or not self.plan.hangup_on_answer:
-            return outcome
-        ring = ((call.answered_at or now) - call.launched_at).total_seconds()
-        refined = validity_outcome(cause, answered=call.answered_at is not None, early_media=early,
-                                   ring_seconds=ring, ring_timeout=float(self.campaign.ring_timeout_seconds))
-        if refined != outcome:
-            with database.atomic():
-                Attempt.update(outcome=refined).where(Attempt.id == call.attempt.id).execute()
-                Contact.update(last_outcome=refined).where(Contact.id == call.contact_id).execute()
-            log.info("validity outcome call_uuid=%s %s -> %s (early media)", call_uuid, outcome, refined)
-        return refined
+        return super().on_hangup(call_uuid, cause, now)

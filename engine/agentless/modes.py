@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from engine.campaigns.outcomes import classify
 from engine.store import Campaign
 
 AGENTLESS_DIAL_MODES = ("broadcast", "notification", "press1", "survey", "validity", "broadcast_ivr")
@@ -93,13 +92,3 @@ def plan_for(campaign: Campaign) -> ModePlan:
     return ModePlan(mode, flow=flow, queue=queue, agent_after_seconds=agent_after, amd=bool(campaign.amd_enabled),
                     machine_action=action, machine_message=machine_message)
 
-
-def validity_outcome(cause: str, *, answered: bool, early_media: bool, ring_seconds: float = 0.0,
-                     ring_timeout: float = 30.0) -> str:
-    """A number-validity outcome: :func:`engine.campaigns.outcomes.classify`, except that an
-    unanswered call that played early media (an operator announcement or SIT tone) and then
-    failed without a busy/no-answer cause is an invalid number."""
-    outcome = classify(cause, answered=answered, ring_seconds=ring_seconds, ring_timeout=ring_timeout)
-    if not answered and early_media and outcome == "failed":
-        return "invalid"
-    return outcome

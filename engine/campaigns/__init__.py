@@ -16,6 +16,8 @@ Map (each module's docstring says how the control plane or the engine calls it):
 - ``dialer``       CampaignDialer (one campaign), ``preview`` PreviewDesk (preview/manual)
 - ``group``        DialerGroup (all campaigns, agents shared by priority, the gevent loop)
 - ``ports``        Originator / AgentPool protocols; ``engine_port`` EnginePort (the live Engine)
+- (``engine.dialing`` runs all of it inside the Engine when ``settings.dialer_enabled``, agentless
+  campaigns included through ``engine.agentless``)
 - ``dispositions`` submit_disposition / disposition_types / add_custom_type; ``webhooks`` signing
 """
 from engine.campaigns.errors import CampaignError, CampaignValidationError, LifecycleError

@@ -14,6 +14,8 @@ Connection orders: ``customer_first`` (find an agent when the customer answers),
 with no agent within ``abandon_after`` (2 s) hears the campaign's message and is hung up:
 that attempt counts as abandoned. Preview/manual modes are in
 :class:`engine.campaigns.preview.PreviewDesk`, which launches through :meth:`launch`.
+Agentless modes (broadcast, press-1, survey, ...) launch nothing here: their subclass
+:class:`engine.agentless.dialer.AgentlessDialer` dials them.
 """
 from __future__ import annotations
 
@@ -33,13 +35,11 @@ from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.ports import AgentPool, Originator
 from engine.logs import log_context
 from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, progressive_lines
-from engine.store import AGENTLESS_MODES, Campaign, Contact
+from engine.store import Campaign, Contact
 
 log = logging.getLogger(__name__)
 
 AUTO_MODES = ("progressive", "power", "predictive")
-IVR_MODES = (*AGENTLESS_MODES, "press1")  # answered calls go to the campaign's IVR flow (or queue)
-IVR_DEFAULT_LINES = 10  # agentless campaigns without max_lines
 ABANDON_AFTER_SECONDS = 2.0
 AMD_TIMEOUT_SECONDS = 5.0
 STALE_EXTRA_SECONDS = 120.0
@@ -133,9 +133,8 @@ class CampaignDialer:
         return launched
 
     def _wanted(self, now: dt.datetime, free: list[int]) -> int:
-        """Calls to start now: the pacer's answer for agent modes, free lines for IVR modes."""
-        if self.campaign.dial_mode in IVR_MODES:
-            return max(0, int(self.campaign.max_lines or IVR_DEFAULT_LINES) - len(self.live))
+        """Calls to start now: the pacer's answer for the automatic agent modes, else none
+        (preview/manual are dialed by the agent; agentless modes only by AgentlessDialer)."""
         if self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
             return 0
         snapshot = self.snapshot(now, free)
@@ -280,10 +279,6 @@ class CampaignDialer:
 
     def _human(self, call: LiveCall, now: dt.datetime) -> None:
         call.human_at = now
-        if self.campaign.dial_mode in IVR_MODES:
-            call.connected_at = now  # the IVR flow (or press-1 queue) takes the call from here
-            self._hand_off(call, "ivr" if self.campaign.ivr_flow else "queue")
-            return
         self._connect(call, now)
 
     def _hand_off(self, call: LiveCall, kind: str) -> bool:
@@ -357,7 +352,7 @@ class CampaignDialer:
         ring_seconds = ((call.answered_at or now) - call.launched_at).total_seconds()
         outcome = classify(cause, answered=call.answered_at is not None, amd_result=call.amd_result,
                            abandoned=call.abandoned, ring_seconds=ring_seconds,
-                           ring_timeout=float(self.campaign.ring_timeout_seconds))
+                           ring_timeout=float(self.campaign.ring_timeout_seconds), early_media=call.early_media)
         finish_attempt(call.attempt, outcome, campaign=self.campaign, now=now, hangup_cause=cause,
                        amd_result=call.amd_result, answered_at=call.answered_at, connected_at=call.connected_at,
                        abandoned=call.abandoned, agent_id=call.agent_id if call.connected_at else None)

@@ -1,6 +1,6 @@
 """The live Engine behind the dialer's ports (Originator + AgentPool), and its event feed.
 
-Wiring, in the process that runs campaigns::
+``engine.dialing.CampaignDialing`` does this in the Engine (with the agentless group); by hand::
 
     port = EnginePort(engine)
     group = DialerGroup(port, port, owner="engine-1", dial_string=engine.external_dial_string)
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 import gevent.queue
@@ -23,12 +23,15 @@ from engine.calls import Call
 from engine.campaigns.group import DialerGroup
 from engine.campaigns.ports import AgentCounts
 from engine.clock import utc_datetime
-from engine.core import Engine
+
+if TYPE_CHECKING:
+    from engine.core import Engine
 
 log = logging.getLogger(__name__)
 
 WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_HANGUP",
                     "CHANNEL_EXECUTE_COMPLETE"})
+AMD_VERDICTS = frozenset({"MACHINE", "HUMAN", "NOTSURE"})  # mod_amd's amd_result values
 RESERVE_SECONDS = 90.0  # covers the customer's ring time in simultaneous/preview orders
 
 
@@ -107,11 +110,6 @@ class EnginePort:
     def start_amd(self, call_uuid: str) -> None:
         self.engine.switch.execute(self._call(call_uuid), "amd")
 
-    def amd_result(self, call_uuid: str) -> str:
-        """mod_amd's verdict variable (MACHINE / HUMAN / NOTSURE), "" while unknown."""
-        reply = self.engine.switch.api(self._call(call_uuid), f"uuid_getvar {call_uuid} amd_result").strip()
-        return reply if reply in ("MACHINE", "HUMAN", "NOTSURE") else ""
-
     # ----- AgentPool --------------------------------------------------------------------
     def ready(self, agent_ids: Collection[int] | None) -> list[int]:
         agents = self.engine.agents.offerable(agent_ids)
@@ -137,8 +135,9 @@ class EnginePort:
 
     # ----- events -----------------------------------------------------------------------
     def feed(self, group: DialerGroup) -> gevent.Greenlet:
-        """Forward the engine's channel events to ``group``; AMD verdicts are read with
-        ``uuid_getvar amd_result`` when an application completes on a call awaiting one.
+        """Forward the engine's channel events to ``group``; an application completing
+        with mod_amd's ``amd_result`` channel variable set (``Call.variables``, from the
+        event's ``variable_amd_result``) is the AMD verdict of a call awaiting one.
 
         The ESL reader only enqueues; one worker greenlet applies events in arrival order,
         so the store writes of a hangup never stall the reader.
@@ -152,15 +151,15 @@ class EnginePort:
                 elif name == "CHANNEL_HANGUP_COMPLETE":
                     self._agent_first_legs.discard(call.uuid)
             if name in WANTED:
-                events.put((call.uuid, name, self.now(), call.hangup_cause, ""))
+                events.put((call.uuid, name, self.now(), call.hangup_cause, call.variables.get("amd_result", "")))
 
         def worker() -> None:
             for call_uuid, name, now, cause, amd_result in events:
                 try:
                     if name == "CHANNEL_EXECUTE_COMPLETE":
-                        if not group.awaiting_amd(call_uuid):
+                        if amd_result not in AMD_VERDICTS or not group.awaiting_amd(call_uuid):
                             continue
-                        name, amd_result = "AMD", self.amd_result(call_uuid)
+                        name = "AMD"
                     group.on_event(call_uuid, name, now, cause=cause, amd_result=amd_result)
                 except Exception:  # one bad event must not stop the feed; logged with the call
                     log.exception("campaign event failed call_uuid=%s event=%s", call_uuid, name)

@@ -5,7 +5,8 @@ the same number): a campaign sees the ready agents it may use minus those alread
 for by higher-priority campaigns' live calls, so a lower-priority campaign only dials for
 agents the higher ones leave idle. Call events are routed to the dialer owning the call.
 
-In the engine: ``group = DialerGroup(originator, agents, owner="engine-1")``,
+The Engine runs the subclass :class:`engine.agentless.group.AgentlessDialerGroup` (see
+``engine.dialing``); by hand: ``group = DialerGroup(originator, agents, owner="engine-1")``,
 ``group.add(campaign)`` for each running campaign, ``group.start(clock_now)`` spawns the
 gevent loop (``tick`` every ``interval`` seconds), and the call listener forwards events
 with ``group.on_event(call_uuid, name, now, cause=..., amd_result=...)``.

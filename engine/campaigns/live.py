@@ -42,6 +42,7 @@ class LiveCall:
     connected_at: dt.datetime | None = None
     abandoned: bool = False
     agent_leg: str = ""  # agent_first: the agent's leg uuid
+    early_media: bool = False  # the far end played media before (not) answering
 
     @property
     def waiting(self) -> bool:

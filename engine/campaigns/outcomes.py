@@ -25,11 +25,13 @@ MACHINE_RESULTS = frozenset({"machine", "MACHINE", "fax", "FAX"})
 
 
 def classify(cause: str, *, answered: bool, amd_result: str = "", abandoned: bool = False,
-             ring_seconds: float = 0.0, ring_timeout: float = 30.0) -> str:
+             ring_seconds: float = 0.0, ring_timeout: float = 30.0, early_media: bool = False) -> str:
     """The attempt outcome for a hangup (one of ``engine.store.OUTCOMES``).
 
     ORIGINATOR_CANCEL counts as no answer only once the ring timeout has passed (we gave
-    up on an unanswered call); earlier it is our own cancel and counts as failed.
+    up on an unanswered call); earlier it is our own cancel and counts as failed. An
+    unanswered call that played early media (an operator announcement or SIT tone) and
+    then failed without a busy/no-answer/rejected cause is an invalid number.
     """
     if answered:
         if amd_result in MACHINE_RESULTS:
@@ -46,7 +48,7 @@ def classify(cause: str, *, answered: bool, amd_result: str = "", abandoned: boo
         return "invalid"
     if cause in REJECTED_CAUSES:
         return "rejected"
-    return "failed"
+    return "invalid" if early_media else "failed"
 
 
 @dataclass(frozen=True)

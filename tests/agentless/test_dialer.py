@@ -8,7 +8,8 @@ import pytest
 from engine.agentless.call import contact_variables
 from engine.agentless.dialer import HANGUP_AT_ANSWER, AgentlessDialer, socket_app
 from engine.agentless.group import AgentlessDialerGroup
-from engine.agentless.modes import AgentlessConfigError, plan_for, validity_outcome
+from engine.agentless.modes import AgentlessConfigError, plan_for
+from engine.campaigns.outcomes import classify
 from engine.esl import commands
 from engine.store import Agent, Attempt, Campaign, Contact, Queue, QueueMember
 from tests.campaigns.fakes import FakeAgents, FakeOriginator
@@ -160,8 +161,8 @@ def test_plans_per_mode(sqlite_store):
     ("NORMAL_TEMPORARY_FAILURE", False, False, "failed"),
     ("CALL_REJECTED", False, True, "rejected"),
 ])
-def test_validity_outcomes(cause, answered, early, expected):
-    assert validity_outcome(cause, answered=answered, early_media=early, ring_seconds=5) == expected
+def test_early_media_outcomes(cause, answered, early, expected):
+    assert classify(cause, answered=answered, early_media=early, ring_seconds=5) == expected
 
 
 def test_contact_variables_fill_the_standard_names_and_custom_fields(sqlite_store):

@@ -156,31 +156,20 @@ def test_amd_message_action_and_no_verdict_means_human(campaign):
     assert Attempt.get(Attempt.origination_uuid == silent).amd_result == "notsure"
 
 
-def test_agentless_broadcast_fills_its_lines_and_hands_answers_to_the_ivr(campaign):
-    campaign.dial_mode, campaign.ivr_flow, campaign.max_lines = "broadcast", "renewal-notice", 3
-    contacts(campaign, 5)
-    dialer, switch, _ = make(campaign)
-    assert dialer.tick(T0, []) == 3
-    assert dialer.tick(at(1), []) == 0  # all lines busy
-    first = switch.uuids()[0]
-    dialer.on_answer(first, at(4))
-    assert switch.sent == [(first, "ivr", "renewal-notice")] and switch.connected == []
-    assert dialer.on_hangup(first, "NORMAL_CLEARING", at(30)) == "answered"
-    assert dialer.tick(at(31), []) == 1
+@pytest.mark.parametrize("mode", ["broadcast", "notification", "survey", "validity", "broadcast_ivr", "press1"])
+def test_agentless_modes_are_never_dialed_by_the_agent_dialer(campaign, mode):
+    # Agentless campaigns are dialed by engine.agentless.AgentlessDialer only (tests/agentless).
+    campaign.dial_mode, campaign.ivr_flow, campaign.max_lines = mode, "broadcast", 3
+    contacts(campaign, 3)
+    dialer, switch, pool = make(campaign, 1)
+    assert dialer.tick(T0, pool.ready(None)) == 0
+    assert switch.originated == [] and Attempt.select().count() == 0
 
 
-def test_press1_without_a_flow_goes_to_the_queue_and_no_agent_can_queue(campaign):
+def test_no_agent_action_queue_hands_the_extra_answer_to_the_queue(campaign):
     from engine.store import Queue
 
     sales = Queue.create(name="sales")
-    campaign.dial_mode, campaign.queue, campaign.max_lines = "press1", sales, 1
-    contacts(campaign, 1)
-    dialer, switch, _ = make(campaign)
-    dialer.tick(T0, [])
-    (call,) = switch.uuids()
-    dialer.on_answer(call, at(3))
-    assert switch.sent == [(call, "queue", "sales")]
-    # an agent campaign whose no-agent action is "queue"
     other = Campaign.create(name="q", status="running", caller_id_number="+14155550000", queue=sales,
                             no_agent_action="queue", dial_mode="power", power_ratio=2)
     Contact.create(campaign=other, phone="+14155551234")

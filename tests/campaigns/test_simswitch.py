@@ -171,28 +171,3 @@ def test_predictive_plugs_into_the_same_dialer(sqlite_store, tmp_path: pathlib.P
         outcomes = {a.outcome for a in Attempt.select()}
         assert outcomes <= {"answered", "abandoned", "no_answer"} and "answered" in outcomes
         assert Attempt.select(Attempt.contact).distinct().count() == len(contacts)
-
-
-@pytest.mark.timeout(90)
-def test_broadcast_hands_answered_calls_to_the_ivr_runner(sqlite_store, tmp_path: pathlib.Path):
-    _, campaign, scenario = setup(tmp_path, mode="broadcast", agents=1, ivr_flow="notice", max_lines=2,
-                                  customers=[{"prefix": "+1212555", "answer": 1.0, "ring_time": 0.2,
-                                              "talk_time": 30.0}])
-    for i in range(3):
-        Contact.create(campaign=campaign, phone=f"+121255501{i:02d}")
-    flows = []
-
-    def ivr_runner(engine, call, flow):  # stands in for the IVR interpreter: play, then hang up
-        flows.append((call.uuid, flow))
-        engine.switch.execute(call, "playback", engine.sound("goodbye.wav"))
-        engine.switch.execute(call, "hangup", "NORMAL_CLEARING")
-
-    with running(tmp_path, scenario, ROUTES) as (engine, sim):
-        engine.ivr_runner = ivr_runner
-        port, group = start(engine, [])
-        group.add(campaign)
-        group.tick(port.now())
-        assert Attempt.select().count() == 2  # max_lines, no agents needed
-        pump(port, group, lambda: Attempt.select().where(Attempt.outcome != "").count() == 3)
-        assert {a.outcome for a in Attempt.select()} == {"answered"}
-        assert {flow for _, flow in flows} == {"notice"} and len(flows) == 3
