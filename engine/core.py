@@ -2,8 +2,9 @@
 
 ``control/cli.py`` calls ``Engine(settings)``, ``start()``, ``wait()`` and ``stop()``; the
 control plane uses it through ``engine.api.EngineAPI`` (desk and supervisor commands live
-in ``engine.agents.desk``). The campaign dialer uses ``originate``, ``agents`` and
-``connect_to_agent``.
+in ``engine.agents.desk``, preview and campaign click-to-dial in ``engine.dialing``). With
+``settings.dialer_enabled`` the Engine runs every campaign (``engine.dialing.CampaignDialing``),
+which uses ``originate``, ``agents``, ``connect_to_agent`` and ``adopt_socket``.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from engine.bus import EventBus
 from engine.calls import CHANNEL_EVENTS, Call, CallTable
 from engine.cdr import write_cdr
 from engine.clock import Clock, RealClock
+from engine.dialing import CampaignDialing, DialingCommands
 from engine.esl.connection import InboundConnection
 from engine.esl.errors import ESLError
 from engine.esl.event import Event
@@ -55,7 +57,7 @@ class _InboundCall:
         self.engine.accept(self.socket)
 
 
-class Engine(DeskCommands):
+class Engine(DeskCommands, DialingCommands):
     """The call core of one engine process (implements ``engine.api.EngineAPI``)."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, store: bool = True) -> None:
@@ -74,6 +76,7 @@ class Engine(DeskCommands):
         self.ivr_runner: Callable[[Engine, Call, str], None] | None = None
         self.feature_codes = feature_codes(settings.extra.get("feature_codes"))
         self.call_listeners: list[Callable[[Call, str], None]] = []  # e.g. the campaign dialer
+        self.dialing: CampaignDialing | None = None
         self._store = store
         self._greenlets: list[gevent.Greenlet] = []
         self._stopped = gevent.event.Event()
@@ -104,6 +107,10 @@ class Engine(DeskCommands):
         self.outbound.start()
         log.info("outbound socket listening host=%s port=%s", self.settings.outbound_host, self.outbound.port)
         self.recover()
+        if self._store and self.settings.dialer_enabled:
+            dialing = CampaignDialing(self)
+            dialing.start()  # EngineError naming campaign_socket_port when it cannot listen
+            self.dialing = dialing
         self._greenlets.append(gevent.spawn(self._reload_loop))
         self._greenlets.append(gevent.spawn(self._stats_loop))
 
@@ -114,6 +121,9 @@ class Engine(DeskCommands):
     def stop(self) -> None:
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
+        if self.dialing is not None:
+            self.dialing.stop()
+            self.dialing = None
         if self.outbound is not None:
             self.outbound.stop(timeout=2)
         for connection in self.nodes.values():
@@ -130,6 +140,8 @@ class Engine(DeskCommands):
         while True:
             gevent.sleep(RELOAD_SECONDS)
             self.router.reload_if_changed()
+            if self.dialing is not None:
+                self.dialing.reload_flows()
             if self._store:
                 try:
                     self.reload_config()
@@ -259,18 +271,29 @@ class Engine(DeskCommands):
     # ----- inbound calls over the outbound socket ---------------------------------------
     def accept(self, socket: OutboundCall) -> None:
         """A customer call arrived on the outbound socket: route it and hold the socket."""
+        call = self.adopt_socket(socket)
+        try:
+            with log_context(call_uuid=call.uuid):
+                log.info("inbound call caller=%s did=%s", call.caller_number, call.destination_number)
+                self.flow.route(call)
+                socket.gone.wait()
+        finally:
+            self.release_socket(call.uuid)
+
+    def adopt_socket(self, socket: OutboundCall) -> Call:
+        """Drive this channel through its outbound socket from now on (an inbound call, or an
+        answered agentless call handed to a queue); returns its Call, facts from the socket's
+        channel data applied. The owner calls :meth:`release_socket` when the call ends."""
         uuid = socket.uuid or ""
         call = self.calls.get(uuid) or self.calls.add(Call(uuid=uuid, node=next(iter(self.nodes), "")))
         if socket.channel_data is not None:
             call.apply(socket.channel_data)
         self.sockets[uuid] = socket
-        try:
-            with log_context(call_uuid=uuid):
-                log.info("inbound call caller=%s did=%s", call.caller_number, call.destination_number)
-                self.flow.route(call)
-                socket.gone.wait()
-        finally:
-            self.sockets.pop(uuid, None)
+        return call
+
+    def release_socket(self, uuid: str) -> None:
+        """Forget a channel's outbound socket (commands then go over the inbound connection)."""
+        self.sockets.pop(uuid, None)
 
     # ----- for the campaign dialer ------------------------------------------------------
     def originate(self, dial_string: str, *, origination_uuid: str, variables: dict[str, object] | None = None,

@@ -1,7 +1,7 @@
 """Handing an answered agentless call to the engine's ACD queue (press 1, timeout-to-agent).
 
-The call's outbound socket is registered with the Engine the way an inbound call's is
-(``Engine.accept``), so the queue's commands (answer, MOH, bridge) travel over it, and the
+The call's outbound socket is adopted by the Engine the way an inbound call's is
+(``Engine.adopt_socket``), so the queue's commands (answer, MOH, bridge) travel over it, and the
 call becomes a ``customer`` call: a hangup while waiting counts as the queue's abandon.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from engine.calls import Call
 from engine.clock import utc_datetime
 from engine.esl.outbound import OutboundCall
 
@@ -28,20 +27,16 @@ class EngineQueueHandoff:
 
     def enqueue(self, socket: OutboundCall, queue: str) -> bool:
         engine = self.engine
-        uuid = socket.uuid or ""
-        call = engine.calls.get(uuid) or engine.calls.add(Call(uuid=uuid, node=next(iter(engine.nodes), "")))
-        if socket.channel_data is not None:
-            call.apply(socket.channel_data)
+        call = engine.adopt_socket(socket)
         call.role = "customer"
-        engine.sockets[uuid] = socket
         if not engine.flow.enqueue(call, queue):
-            engine.sockets.pop(uuid, None)
-            log.warning("queue %s refused call_uuid=%s", queue, uuid)
+            engine.release_socket(call.uuid)
+            log.warning("queue %s refused call_uuid=%s", queue, call.uuid)
             return False
         return True
 
     def done(self, socket: OutboundCall) -> None:
-        self.engine.sockets.pop(socket.uuid or "", None)
+        self.engine.release_socket(socket.uuid or "")
 
     def agent_for(self, call_uuid: str) -> tuple[int, dt.datetime] | None:
         call = self.engine.calls.get(call_uuid)

@@ -7,6 +7,7 @@ Mixed into ``engine.core.Engine``. Each command validates its input and raises
 """
 from __future__ import annotations
 
+import logging
 import re
 import uuid as uuid_module
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from engine.calls import CallTable
     from engine.clock import Clock
 
+log = logging.getLogger(__name__)
+
 _DTMF = re.compile(r"[0-9*#A-Da-d]{1,32}")
 _NUMBER = re.compile(r"\+?[0-9]{2,20}")
 TRANSFER_KINDS = ("agent", "queue", "number")
@@ -41,10 +44,10 @@ class DeskCommands:
         acd: AcdDispatcher
         bus: EventBus
         clock: Clock
-        _store: bool
 
         def external_dial_string(self, number: str) -> str: ...
         def ring_agent(self, call: Call, agent_id: int, timeout: float) -> str: ...
+        def campaign_dial(self, agent_id: int, number: str, campaign_id: int | None, contact_id: int) -> str: ...
 
     # ----- agent state ------------------------------------------------------------------
     def agent_login(self, agent_id: int) -> None:
@@ -80,22 +83,26 @@ class DeskCommands:
         return customer, leg
 
     def dial(self, agent_id: int, number: str, campaign_id: int | None = None, contact_id: int | None = None) -> str:
-        """Manual call: ring the agent's phone, which then dials ``number``; returns the call uuid."""
+        """Click-to-dial; returns the customer call's uuid.
+
+        A campaign contact goes through its campaign's desk (``campaign_dial``: compliance,
+        DNC, caller ID and the Attempt row before ``originate``). A number outside any
+        campaign rings the agent's phone, which then dials it; no Attempt row is written
+        and the call is logged as a manual dial.
+        """
         if not _NUMBER.fullmatch(number or ""):
             raise EngineError(f"not a phone number: {number!r}", field="number", status=400)
+        if contact_id is not None:
+            return self.campaign_dial(agent_id, number, campaign_id, contact_id)
+        if campaign_id is not None:
+            raise EngineError("a campaign call needs the contact to dial", field="contact_id", status=400)
         call_uuid, leg_uuid = str(uuid_module.uuid4()), str(uuid_module.uuid4())
         agent = self.agents.get(agent_id)
-        attempt_id = None
-        if campaign_id is not None and self._store:
-            from engine.store import Attempt
-
-            attempt_id = Attempt.create(contact=contact_id, campaign=campaign_id, phone=number,
-                                        origination_uuid=call_uuid, agent=agent_id).id
+        log.info("manual dial outside campaigns agent_id=%s number=%s call_uuid=%s", agent_id, number, call_uuid)
         self.agents.start_call(agent_id, call_uuid)
         node = next(iter(self.switch.nodes), "")
         customer = self.calls.add(Call(uuid=call_uuid, node=node, role="customer", direction="outbound",
-                                       destination_number=number, agent_id=agent_id, campaign_id=campaign_id,
-                                       attempt_id=attempt_id, legs=[leg_uuid]))
+                                       destination_number=number, agent_id=agent_id, legs=[leg_uuid]))
         leg = self.calls.add(Call(uuid=leg_uuid, node=node, role="agent", parent_uuid=call_uuid,
                                   agent_id=agent_id, outcome="connected"))
         assert agent.reservation is not None
@@ -104,7 +111,7 @@ class DeskCommands:
         self.switch.originate(node, agent.profile.dial_string, app, origination_uuid=leg_uuid,
                               variables={"fscc_role": "agent", "fscc_parent": call_uuid, "fscc_agent_id": agent_id,
                                          "origination_caller_id_number": number})
-        self.bus.publish("call.dialed", call_uuid=customer.uuid, agent_id=agent_id, number=number)
+        self.bus.publish("call.dialed", call_uuid=customer.uuid, agent_id=agent_id, number=number, manual=True)
         return call_uuid
 
     def hangup(self, agent_id: int) -> None:

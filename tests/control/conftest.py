@@ -87,15 +87,17 @@ class FakeEngine:
         self._do("three_way", agent_id, number)
         return "uuid-3"
 
-    def preview_next(self, agent_id: int) -> dict[str, Any]:
+    def preview_next(self, agent_id: int) -> dict[str, Any] | None:
         self._do("preview_next", agent_id)
-        return {"contact_id": None}
+        return None
 
-    def preview_dial(self, agent_id: int) -> None:
+    def preview_dial(self, agent_id: int) -> dict[str, Any]:
         self._do("preview_dial", agent_id)
+        return {"call_uuid": "uuid-preview"}
 
-    def preview_skip(self, agent_id: int) -> None:
+    def preview_skip(self, agent_id: int) -> bool:
         self._do("preview_skip", agent_id)
+        return False
 
     def pickup(self, agent_id: int, call_uuid: str) -> None:
         self._do("pickup", agent_id, call_uuid)

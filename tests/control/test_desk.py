@@ -173,3 +173,22 @@ def test_desk_call_resolves_the_contact_and_masks_numbers(world, make_client, fa
         Campaign.update(mask_numbers=True).where(Campaign.id == world["campaign_sales"]).execute()
         masked = desk_call(agent, "c-1")
         assert masked["contact_id"] == world["contact_sales"] and "2671" not in masked["caller_number"]
+
+
+def test_desk_disposition_goes_through_the_engine_submit(world, make_client, monkeypatch):
+    """DNC covers every number of the contact and the campaign's webhook is queued and sent."""
+    from engine.campaigns import dispositions
+    from engine.store import Campaign, WebhookDelivery
+
+    sent = []
+    monkeypatch.setattr(dispositions, "deliver_later", lambda delivery, secret: sent.append((delivery.id, secret)))
+    Campaign.update(webhook_url="https://crm.example/hook", webhook_secret="s" * 16).where(
+        Campaign.id == world["campaign_sales"]).execute()
+    Contact.update(alt_phones=["+14155550199"]).where(Contact.id == world["contact_sales"]).execute()
+    DispositionType.create(campaign=world["campaign_sales"], code="dnc", label="Do not call", adds_to_dnc=True)
+    saved = make_client("agent1").post("/api/v1/desk/disposition",
+                                       json={"contact_id": world["contact_sales"], "code": "dnc"})
+    assert saved.status_code == 201, saved.get_json()
+    assert sorted(d.phone for d in DncEntry.select()) == ["+14155550199", "+14155552671"]
+    delivery = WebhookDelivery.get()
+    assert sent == [(delivery.id, "s" * 16)]

@@ -45,8 +45,12 @@ def scenario_file(tmp_path: pathlib.Path, agents: list[dict[str, Any]], **extra:
 
 @contextmanager
 def running(tmp_path: pathlib.Path, scenario: pathlib.Path, routes: str, speed: float = 1.0,
-            extra: dict[str, Any] | None = None) -> Iterator[tuple[Engine, Any]]:
-    """Start simswitch and the Engine; yield (engine, simswitch); stop both."""
+            extra: dict[str, Any] | None = None, dialer: bool = False) -> Iterator[tuple[Engine, Any]]:
+    """Start simswitch and the Engine; yield (engine, simswitch); stop both.
+
+    With ``dialer`` the Engine runs its own campaign dialers (``settings.dialer_enabled``,
+    answered agentless calls on a free port); without, tests drive a dialer group themselves.
+    """
     from simswitch.switch import SimSwitch
 
     outbound_port = free_port()
@@ -58,6 +62,7 @@ def running(tmp_path: pathlib.Path, scenario: pathlib.Path, routes: str, speed: 
         esl_nodes=(EslNode("fs1", "127.0.0.1", sim.port, "ClueCon"),), outbound_port=outbound_port,
         recordings_dir=str(tmp_path / "recordings"), dialplans_dir=str(tmp_path / "dialplans"),
         sounds_dir=str(SOUNDS), external_dial=extra.pop("external_dial", "loopback/{number}"), extra=extra,
+        dialer_enabled=dialer, campaign_socket_port=free_port(), tts_cache_dir=str(tmp_path / "tts"),
     )
     engine = Engine(settings, clock=ScaledClock(speed))
     engine.start()
