@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from simswitch.channel import Channel
 
 _SETTLE_POLL = 0.02  # real seconds between checks while the two legs line up
+_SETTLE_WAIT = 0.5   # real seconds the API waits at most for the legs to be bridged
 
 
 def media_up(chan: Channel) -> bool:
@@ -49,9 +50,12 @@ def uuid_bridge(originator: Channel, originatee: Channel) -> bool:
         if not media_up(originatee):
             return False  # "Neither channel is answered, cannot bridge them."
         originator, originatee = originatee, originator  # "reversing order of channels"
-    arrived = Flag()
-    redirect(originator, lambda chan: _originator(chan, originatee, arrived))
+    arrived, settled = Flag(), Flag()
+    redirect(originator, lambda chan: _originator(chan, originatee, arrived, settled))
     redirect(originatee, lambda chan: _originatee(chan, originator, arrived))
+    # FreeSWITCH's state machine bridges within milliseconds of the reply; let the legs
+    # line up before answering so the reply and CHANNEL_BRIDGE stay that close here too.
+    settled.wait(_SETTLE_WAIT)
     return True
 
 
@@ -84,7 +88,19 @@ def leave_bridge(chan: Channel) -> None:
             peer.hangup("NORMAL_CLEARING")
 
 
-def _originator(chan: Channel, other: Channel, arrived: Flag) -> None:
+def _originator(chan: Channel, other: Channel, arrived: Flag, settled: Flag) -> None:
+    try:
+        _line_up(chan, other, arrived)
+    finally:
+        settled.set()
+    if chan.bridged_to is not other:
+        return
+    serve_messages(chan, until=lambda: chan.bridged_to is not other)
+    after_bridge(chan, other, originator=True)
+
+
+def _line_up(chan: Channel, other: Channel, arrived: Flag) -> None:
+    """uuid_bridge_on_soft_execute up to switch_ivr_multi_threaded_bridge's CHANNEL_BRIDGE."""
     chan.set_state("CS_SOFT_EXECUTE")
     while not arrived.is_set() and chan.alive and other.alive:
         arrived.wait(_SETTLE_POLL)
@@ -100,8 +116,6 @@ def _originator(chan: Channel, other: Channel, arrived: Flag) -> None:
                                          ("Application-Data", chan.uuid)])
     chan.bridge_mode = other.bridge_mode = "uuid"
     chan.bridge(other)
-    serve_messages(chan, until=lambda: chan.bridged_to is not other)
-    after_bridge(chan, other, originator=True)
 
 
 def _originatee(chan: Channel, other: Channel, arrived: Flag) -> None:
