@@ -94,6 +94,15 @@ class CampaignDialing:
                 if d.campaign.status == "running" and d.campaign.dial_mode in DESK_MODES
                 and (d.agent_ids is None or agent_id in d.agent_ids)]
 
+    def _pick_up_desk_campaigns(self) -> None:
+        """Running preview/manual campaigns the calendar sync (every 30 s) has not loaded yet,
+        so an agent sees a campaign started a moment ago."""
+        from engine.store import Campaign
+
+        for campaign in Campaign.select().where((Campaign.status == "running") & Campaign.dial_mode.in_(DESK_MODES)):
+            if campaign.id not in self.group.dialers:
+                self.group.add(campaign)
+
     def _showing(self, agent_id: int) -> PreviewDesk | None:
         return next((desk for desk in self.group.desks.values() if agent_id in desk.shown), None)
 
@@ -101,6 +110,8 @@ class CampaignDialing:
         """The record shown to the agent (claimed for them), or None when nothing is due."""
         now = self.port.now()
         showing = self._showing(agent_id)
+        if showing is None:
+            self._pick_up_desk_campaigns()
         for desk in [showing] if showing is not None else self._desks_for(agent_id):
             contact = desk.next_record(agent_id, now)
             if contact is not None:

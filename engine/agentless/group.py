@@ -83,7 +83,7 @@ class AgentlessDialerGroup(DialerGroup):
         """Re-read each campaign row; agentless dialers also re-read their plan and queue."""
         super().refresh()
         self._keep_stopped()
-        for dialer in self.dialers.values():
+        for dialer in list(self.dialers.values()):
             if isinstance(dialer, AgentlessDialer):
                 dialer.refresh_plan()
                 dialer.agent_ids = queue_agent_ids(dialer.campaign)

@@ -72,7 +72,7 @@ class DialerGroup:
 
     def refresh(self) -> None:
         """Re-read each campaign row (status, priority, settings may change while running)."""
-        for dialer in self.dialers.values():
+        for dialer in list(self.dialers.values()):
             fresh = Campaign.get_or_none(Campaign.id == dialer.campaign.id)
             if fresh is not None:
                 dialer.campaign.__data__.update(fresh.__data__)
@@ -117,7 +117,7 @@ class DialerGroup:
         for campaign in Campaign.select().where(Campaign.status.in_(("scheduled", "running"))):
             self.add(campaign)
         self.refresh()
-        for dialer in self.dialers.values():
+        for dialer in list(self.dialers.values()):
             try:
                 ready = len(self.agents.ready(dialer.agent_ids))
                 auto_status(dialer.campaign, now, ready)

@@ -88,7 +88,6 @@ def test_preview_and_click_to_dial_go_through_the_campaign_desk(sqlite_store, tm
     add_dnc("+12125550103", scope="global", category="test")
     with running(tmp_path, scenario, ROUTES, dialer=True, extra=TRUNK) as (engine, sim):
         engine.agent_login(agent.id)
-        wait_until(lambda: preview.id in engine.dialing.group.desks, timeout=10)  # picked up by the first sync
         assert engine.preview_skip(agent.id) is False  # nothing shown yet
         with pytest.raises(EngineError) as refused:
             engine.preview_dial(agent.id)
