@@ -37,6 +37,7 @@ class Message:
     event_uuid: str | None = None
     event_uuid_name: str | None = None
     done: Any = None  # optional gevent Event set when the application has finished
+    event_lock: bool = False  # sendmsg `event-lock: true` (CF_EVENT_LOCK while it runs)
 
 
 AppFunc = Callable[["Channel", str], "str | None"]
@@ -59,7 +60,14 @@ def execute(chan: Channel, msg: Message) -> None:
             log.info("%s: invalid application %s", chan.uuid, msg.app)
             chan.hangup("DESTINATION_OUT_OF_ORDER")
             return
-        _execute_once(chan, func, msg)
+        # switch_ivr_parse_event sets CF_EVENT_LOCK around an `event-lock` application, and
+        # switch_core_session_private_event_count then reports no queued messages: nothing
+        # queued behind it runs inside it (bridge, park, conference...) until it returns.
+        chan.event_lock += msg.event_lock
+        try:
+            _execute_once(chan, func, msg)
+        finally:
+            chan.event_lock -= msg.event_lock
     finally:
         if msg.done is not None:
             msg.done.set()
@@ -145,13 +153,29 @@ def serve_messages(chan: Channel, until: Callable[[], bool] | None = None,
         try:
             # Exit conditions are signalled with WAKE; the 1 s poll is only a safety net.
             poll = 1.0 if until is not None else 3600.0
-            msg = chan.messages.get(timeout=min(remaining / clock.speed, poll))
+            if chan.event_lock:
+                msg = _next_unlocked(chan, min(remaining / clock.speed, poll))
+            else:
+                msg = chan.messages.get(timeout=min(remaining / clock.speed, poll))
         except Empty:
             continue
         if msg is None:        # socket closed with `resume`
             return
         if msg is not WAKE:
             execute(chan, msg)
+
+
+def _next_unlocked(chan: Channel, timeout: float) -> Any:
+    """Under CF_EVENT_LOCK only wake-ups and the socket's `resume` are taken from the queue;
+    queued applications wait (peeked, left in place)."""
+    item = chan.messages.peek(timeout=timeout)
+    if item is WAKE or item is None:
+        return chan.messages.get_nowait()
+    gevent.sleep(min(timeout, _LOCKED_POLL))
+    raise Empty
+
+
+_LOCKED_POLL = 0.05  # real seconds between exit checks while queued apps are held back
 
 
 # -- call control -------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class Channel:
         self.answered = Flag()
         self.break_flag = Flag()                # uuid_break: stop the current playback
         self.barge_in = False                   # a digit stops the prompt (digit collection)
+        self.event_lock = 0                     # CF_EVENT_LOCK: an event-lock app is running
         self.done = Flag()
         self.hangup_started = False
         self.dtmf: Queue = Queue()

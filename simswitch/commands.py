@@ -252,7 +252,8 @@ def _sendmsg(session: ESLSession, command: str, headers: dict[str, str],
         loops = headers.get("loops", "1")
         msg = Message(headers.get("execute-app-name", ""), arg or "",
                       int(loops) if loops.lstrip("-").isdigit() else 1,
-                      headers.get("event-uuid"), headers.get("event-uuid-name"))
+                      headers.get("event-uuid"), headers.get("event-uuid-name"),
+                      event_lock=headers.get("event-lock", "").lower() in ("true", "yes", "on"))
         # A static (non-async) socket runs the application inline: +OK after it (§10.3).
         inline = (session.outbound and session.socket_mode == "static"
                   and channel is session.channel

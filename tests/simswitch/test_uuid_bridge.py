@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 
+import gevent
 import pytest
 
 from simswitch.scenario import parse_scenario
@@ -176,3 +177,26 @@ def test_three_way_moves_both_legs_into_a_conference_and_dials_the_third(world: 
     client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="set-4"))
     client.api(f"conference {room} hup all")
     client.wait_event(named("CUSTOM", Action="conference-destroy"))
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_event_lock_holds_queued_apps_until_the_bridge_ends(world: World, locked: bool) -> None:
+    """switch_ivr_parse_event sets CF_EVENT_LOCK around an `event-lock: true` application and
+    switch_core_session_private_event_count then reports nothing queued, so the bridge's
+    audio_bridge_thread runs queued applications only for unlocked ones."""
+    client = world.client
+    customer = world.parked("sofia/gateway/gw/15550001")
+    lock = "event-lock: true\n" if locked else ""
+    client.command(f"sendmsg {customer}\ncall-command: execute\nexecute-app-name: bridge\n"
+                   f"execute-app-arg: sofia/gateway/gw/15550002\n{lock}Event-UUID: bridge-1")
+    bridge = client.wait_event(named("CHANNEL_BRIDGE", Unique_ID=customer))
+    world.execute(customer, "set", "queued=ran", "set-5")
+    if locked:
+        with pytest.raises(gevent.Timeout):
+            client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="set-5"),
+                              timeout=0.5)
+        assert client.api(f"uuid_getvar {customer} queued") == "_undef_"
+        client.api(f"uuid_kill {bridge.get('Bridge-B-Unique-ID')}")  # the far end hangs up
+        client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="bridge-1"))
+    client.wait_event(named("CHANNEL_EXECUTE_COMPLETE", Application_UUID="set-5"))
+    assert client.api(f"uuid_getvar {customer} queued") == "ran"
