@@ -1,3 +1,5 @@
+# mypy: disable-error-code="attr-defined"
+# (peewee adds <fk>_id attributes at run time)
 """The Engine runs the campaign dialers itself (``settings.dialer_enabled``) against simswitch:
 agent and agentless campaigns through one dialer group, and the desk's preview and
 click-to-dial through the campaign's PreviewDesk."""
