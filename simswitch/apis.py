@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simswitch.apps import Message
+from simswitch.apps import Message, flush_messages
 from simswitch.causes import parse_cause
 from simswitch.dialstring import separate
 from simswitch.uuidbridge import uuid_bridge
@@ -264,7 +264,7 @@ def _uuid_break(self: Apis, args: str) -> str:
         targets.append(chan.bridged_to)
     for target in targets:
         if "all" in flag:
-            target.flush_messages()
+            flush_messages(target)
         target.break_flag.set()
     return ""
 

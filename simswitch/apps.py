@@ -165,6 +165,19 @@ def serve_messages(chan: Channel, until: Callable[[], bool] | None = None,
             execute(chan, msg)
 
 
+def flush_messages(chan: Channel) -> None:
+    """Drop queued sendmsg applications (switch_core_session_flush_private_events)."""
+    kept = []
+    while not chan.messages.empty():
+        item = chan.messages.get_nowait()
+        if not isinstance(item, Message):
+            kept.append(item)
+        elif item.done is not None:
+            item.done.set()  # a static socket waiting for it gets its reply
+    for item in kept:
+        chan.messages.put(item)
+
+
 def _next_unlocked(chan: Channel, timeout: float) -> Any:
     """Under CF_EVENT_LOCK only wake-ups and the socket's `resume` are taken from the queue;
     queued applications wait (peeked, left in place)."""
@@ -305,58 +318,6 @@ def resolve_sound(chan: Channel, path: str) -> str:
 @app("playback")
 def _playback(chan: Channel, arg: str) -> str:
     return play(chan, arg)
-
-
-@app("play_and_get_digits")
-def _pagd(chan: Channel, arg: str) -> None:
-    args = arg.split(" ")
-    if len(args) < 8:
-        return None
-    low, high, tries, timeout_ms = (int(a) if a.isdigit() else 1 for a in args[:4])
-    terminators, prompt, invalid, var = args[4], args[5], args[6], args[7]
-    regex = args[8] if len(args) > 8 else None
-    import re
-
-    chan.variables.pop(var, None)
-    for attempt in range(max(1, tries)):
-        # The simulated person answers while the prompt plays; the first digit ends the
-        # prompt (switch_ivr_read plays it with a digit buffer: switch_ivr_play_file
-        # returns SWITCH_STATUS_BREAK on DTMF).
-        chan.press_scripted_digits()
-        chan.barge_in = True
-        try:
-            play(chan, prompt)
-        finally:
-            chan.barge_in = False
-        digits, terminator = collect_digits(chan, high, terminators, timeout_ms / 1000.0)
-        if terminator:
-            chan.variables["read_terminator_used"] = terminator
-        if low <= len(digits) <= high and (not regex or re.fullmatch(regex, digits)):
-            chan.variables["read_result"] = "success"
-            chan.variables[var] = digits
-            return None
-        chan.variables["read_result"] = "timeout" if not digits else "failure"
-        if digits:
-            chan.variables[f"{var}_invalid"] = digits
-        if attempt + 1 < tries and invalid and invalid != "silence_stream://0":
-            play(chan, invalid)
-    return None
-
-
-def collect_digits(chan: Channel, high: int, terminators: str,
-                   timeout: float) -> tuple[str, str]:
-    """Read DTMF from the channel's queue until `high` digits, a terminator or timeout."""
-    digits = ""
-    speed = chan.switch.clock.speed
-    while len(digits) < high:
-        try:
-            digit = chan.dtmf.get(timeout=max(timeout, 0.001) / speed)
-        except Empty:
-            break
-        if digit in terminators:
-            return digits, digit
-        digits += digit
-    return digits, ""
 
 
 @app("record")

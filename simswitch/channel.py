@@ -371,22 +371,6 @@ class Channel:
         if runner is not None and not runner.dead and runner is not gevent.getcurrent():
             runner.kill(TransferSignal(), block=False)
 
-    def flush_messages(self) -> None:
-        """Drop queued sendmsg applications (switch_core_session_flush_private_events)."""
-        from simswitch.apps import Message
-
-        for item in self._drain():
-            if not isinstance(item, Message):
-                self.messages.put(item)
-            elif item.done is not None:
-                item.done.set()  # a static socket waiting for it gets its reply
-
-    def _drain(self) -> list[object]:
-        items = []
-        while not self.messages.empty():
-            items.append(self.messages.get_nowait())
-        return items
-
     def wake(self) -> None:
         """Make a waiting application re-check its exit condition."""
         self.messages.put(WAKE)
@@ -408,19 +392,6 @@ class Channel:
         self.dtmf.put(digit)
         if self.barge_in:
             self.break_flag.set()
-
-    def press_scripted_digits(self) -> None:
-        """The simulated person answers a prompt with the next scripted digits."""
-        if not self.dtmf_script:
-            return
-        digits = self.dtmf_script.pop(0)
-        step = 0.4 / self.switch.clock.speed
-        for index, digit in enumerate(digits):
-            gevent.spawn_later(step * (index + 1), self._press, digit)
-
-    def _press(self, digit: str) -> None:
-        if self.alive:
-            self.receive_dtmf(digit)
 
     def emit_custom(self, subclass: str, before: Headers = ()) -> None:  # type: ignore[assignment]
         """CUSTOM event about this channel (subclass first, then own headers, then block)."""

@@ -15,6 +15,7 @@ from gevent.server import StreamServer
 
 from simswitch import (
     apis_core,  # noqa: F401  (registers status, show, sofia, ...)
+    digits,  # noqa: F401  (registers play_and_get_digits)
     wire,
 )
 from simswitch.apis import Apis
