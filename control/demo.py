@@ -133,10 +133,8 @@ def run_demo(settings: Settings, *, with_simswitch: bool = True, fresh: bool = F
             p = path.with_name(path.name + suffix)
             if p.exists():
                 p.unlink()
-    changes: dict[str, object] = {"demo_users": True}
-    if settings.external_dial == Settings.external_dial:
-        changes["external_dial"] = DEMO_GATEWAY
-    settings = dataclasses.replace(settings, **changes)
+    external_dial = DEMO_GATEWAY if settings.external_dial == Settings.external_dial else settings.external_dial
+    settings = dataclasses.replace(settings, demo_users=True, external_dial=external_dial)
     open_store(settings, upgrade=True)
     seed_demo_data()
     sim = _start_simswitch(settings) if with_simswitch else None

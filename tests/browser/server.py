@@ -107,7 +107,7 @@ def main() -> int:
     settings = Settings(
         database_url=f"sqlite:///{workdir / 'fscc.db'}", web_port=args.port, secret_key="browser-tests", demo_users=True,
         dialplans_dir=str(workdir / "dialplans"), sounds_dir=str(REPO / "sounds"),
-        recordings_dir=str(workdir / "recordings"), outbound_port=free_port(),
+        recordings_dir=str(workdir / "recordings"), outbound_port=free_port(), campaign_socket_port=free_port(),
         external_dial="loopback/{number}",
     )
     open_database(settings.database_url)
