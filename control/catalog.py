@@ -277,7 +277,9 @@ CAMPAIGN_FIELDS = (
     Field("script", "text", help="Shown on the agent's screen pop; {first_name} etc. are filled in."),
     Field("no_agent_action", "choice", choices=("message", "hangup", "queue"), default="message"),
     Field("no_agent_message", max_length=255, help="Played at once when an answered call finds no free agent (needed with action message)."), Field("amd_enabled", "bool"),
-    Field("amd_action", "choice", choices=("hangup", "message", "agent", "ivr"), default="hangup"),
+    Field("amd_action", "choice", choices=("hangup", "message", "agent", "ivr"), default="hangup",
+          help="What a detected answering machine gets: hangup; message (the machine message after the beep, "
+               "then hangup); agent (treated as a human); ivr (the campaign's flow: agentless modes only)."),
     Field("ivr_flow", max_length=120), Field("queue", "fk", fk=Queue), Field("record", "bool"),
     Field("mask_numbers", "bool"), Field("agents_may_fetch", "bool"),
     Field("fetch_max", "int", min=1, max=1000, default=10), Field("owned_max", "int", min=1, max=100000, default=50),

@@ -12,7 +12,8 @@ to the Engine's ACD by :class:`engine.agentless.handoff.EngineQueueHandoff`.
 
 :class:`DialingCommands` is mixed into the Engine: ``preview_next/preview_dial/preview_skip``
 and ``campaign_dial`` (the desk's click-to-dial of a campaign contact) delegate to the
-campaign's :class:`engine.campaigns.preview.PreviewDesk`.
+campaign's :class:`engine.campaigns.preview.PreviewDesk`; ``campaign_pacing`` reports a
+campaign's pacing (last decision, pacer estimates, abandon rates).
 """
 from __future__ import annotations
 
@@ -82,6 +83,11 @@ class CampaignDialing:
 
     def stop(self) -> None:
         self.service.stop()
+
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        """The campaign's pacing status (see :meth:`engine.campaigns.dialer.CampaignDialer.pacing_status`),
+        None when no dialer of this engine runs it."""
+        return self.group.pacing_status(campaign_id, self.port.now())
 
     def reload_flows(self) -> None:
         """Pick up edited flow files (the engine's reload loop calls this)."""
@@ -213,3 +219,10 @@ class DialingCommands:
     def campaign_dial(self, agent_id: int, number: str, campaign_id: int | None, contact_id: int) -> str:
         """Click-to-dial a campaign contact through its campaign's desk; returns the call uuid."""
         return self._dialing().campaign_dial(agent_id, number, campaign_id, contact_id)
+
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        """Last pacing decision, pacer estimates and abandon rates of a campaign this engine
+        dials; None when it does not (not running here, or dialing is off)."""
+        if self.dialing is None:
+            return None
+        return self.dialing.campaign_pacing(campaign_id)

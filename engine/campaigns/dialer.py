@@ -32,9 +32,10 @@ from engine.campaigns.claims import LostClaim, claim_batch, finish_attempt, rele
 from engine.campaigns.compliance import Verdict, check
 from engine.campaigns.live import LiveCall, pacer_for, seconds
 from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
+from engine.campaigns.pacing_feed import PacingFeed
 from engine.campaigns.ports import AgentPool, Originator
 from engine.logs import log_context
-from engine.pacing.base import CallOutcome, Pacer, PacingSnapshot, progressive_lines
+from engine.pacing.base import Pacer, PacingSnapshot, progressive_lines
 from engine.store import Campaign, Contact
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class CampaignDialer:
         self.owner = owner
         self.agent_ids = agent_ids
         self.pacer = pacer if pacer is not None else pacer_for(campaign)
+        self.feed = PacingFeed(self.pacer)
         self.abandon_after = abandon_after
         self.callers = CallerIdPicker(campaign)
         self.live: dict[str, LiveCall] = {}
@@ -112,11 +114,12 @@ class CampaignDialer:
     def tick(self, now: dt.datetime, free_agents: list[int], interval: float = 1.0) -> int:
         """Serve waiting answered calls, then launch what the pacer asks; return calls launched."""
         self.serve_waiting(now)
+        if self.feed.wrapping():
+            self.feed.agents_ready(self.agents.ready(self.agent_ids), seconds(now))
         if self.campaign.status != "running":
             return 0
         free = [a for a in free_agents if a not in {c.agent_id for c in self.live.values()}]
-        wanted = self._wanted(now, free)
-        wanted = min(wanted, max(1, int(float(self.campaign.calls_per_second) * interval)))
+        wanted = self._wanted(now, free, interval)
         if wanted <= 0:
             return 0
         launched = 0
@@ -130,11 +133,13 @@ class CampaignDialer:
                     continue
             if self.launch(contact, now, agent_id=agent_id) is not None:
                 launched += 1
+        self.feed.launched(launched)
         return launched
 
-    def _wanted(self, now: dt.datetime, free: list[int]) -> int:
-        """Calls to start now: the pacer's answer for the automatic agent modes, else none
-        (preview/manual are dialed by the agent; agentless modes only by AgentlessDialer)."""
+    def _wanted(self, now: dt.datetime, free: list[int], interval: float = 1.0) -> int:
+        """Calls to start now: the pacer's answer for the automatic agent modes (within calls
+        per second), else none (preview/manual are dialed by the agent; agentless modes only
+        by AgentlessDialer). The decision is kept for :meth:`pacing_status`."""
         if self.pacer is None or self.campaign.dial_mode not in AUTO_MODES:
             return 0
         snapshot = self.snapshot(now, free)
@@ -142,7 +147,16 @@ class CampaignDialer:
         if self.over_abandon_cap(now) and self.campaign.dial_mode == "power":
             # Over the cap (3 % by default, per day or 30 days): no more than one line per free agent.
             wanted = min(wanted, progressive_lines(snapshot))
+        wanted = min(wanted, max(1, int(float(self.campaign.calls_per_second) * interval)))
+        self.feed.decided(snapshot, wanted)
         return wanted
+
+    def pacing_status(self, now: dt.datetime) -> dict[str, object]:
+        """The last pacing decision, the pacer's estimates and the abandon rates (with the target)."""
+        campaign = self.campaign
+        status = self.feed.status(str(campaign.dial_mode), seconds(now), float(campaign.ring_timeout_seconds),
+                                  self.rates(now), float(campaign.abandon_target))
+        return {"campaign_id": campaign.id, "name": campaign.name, "status": campaign.status, **status}
 
     # ----- one call ---------------------------------------------------------------------
     def launch(self, contact: Contact, now: dt.datetime, *, agent_id: int | None = None,
@@ -166,7 +180,7 @@ class CampaignDialer:
                 release(contact, status="retry", retry_at=now + dt.timedelta(minutes=15))
                 return None
             call_uuid = str(uuid_module.uuid4())
-            if agent_id is not None and not self._reserve(agent_id, call_uuid):
+            if agent_id is not None and not self._reserve(agent_id, call_uuid, now):
                 release(contact, status="retry", retry_at=None)
                 return None
             try:
@@ -232,7 +246,7 @@ class CampaignDialer:
         call.ringing_at = now
         if self.campaign.connect_order == "simultaneous" and call.agent_id is None:
             for agent_id in self.agents.ready(self.agent_ids):
-                if self._reserve(agent_id, call_uuid):
+                if self._reserve(agent_id, call_uuid, now):
                     call.agent_id = agent_id
                     break
 
@@ -244,6 +258,7 @@ class CampaignDialer:
         call.answered_at = now
         if self.campaign.connect_order == "agent_first" and call.agent_id is not None:
             call.human_at = call.connected_at = now  # already bridged to the agent
+            self.feed.human(call)
             return
         if self.campaign.amd_enabled:
             self.originator.start_amd(call_uuid)
@@ -255,7 +270,10 @@ class CampaignDialer:
         call = self.live.get(call_uuid)
         return call is not None and call.answered_at is not None and call.human_at is None and not call.amd_result
     def on_amd(self, call_uuid: str, result: str, now: dt.datetime) -> None:
-        """AMD verdict (HUMAN / MACHINE / NOTSURE) with the campaign's action for machines."""
+        """AMD verdict (HUMAN / MACHINE / NOTSURE) with the campaign's action for machines:
+        ``agent`` treats it as a human, ``message`` plays the machine message after the beep
+        and hangs up, anything else hangs up (``ivr`` is for agentless modes only: validation
+        refuses it here, and an originated leg has no socket for a flow)."""
         if not self.awaiting_amd(call_uuid):
             return
         call = self.live[call_uuid]
@@ -266,34 +284,34 @@ class CampaignDialer:
         self._give_back_agent(call)
         if self.campaign.amd_action == "message" and self._machine_message():
             self.originator.play_and_hangup(call_uuid, self._machine_message())
-        elif self.campaign.amd_action == "ivr":
-            self._hand_off(call, "ivr")
         else:
             self.originator.hangup(call_uuid, "NORMAL_CLEARING")
 
     def _machine_message(self) -> str:
         return str((self.campaign.settings or {}).get("machine_message") or self.campaign.no_agent_message or "")
 
-    def _reserve(self, agent_id: int, call_uuid: str) -> bool:
-        return self.agents.reserve(agent_id, call_uuid, self.campaign.id, int(self.campaign.wrap_up_seconds))
+    def _reserve(self, agent_id: int, call_uuid: str, now: dt.datetime) -> bool:
+        if not self.agents.reserve(agent_id, call_uuid, self.campaign.id, int(self.campaign.wrap_up_seconds)):
+            return False
+        self.feed.agents_ready([agent_id], seconds(now))  # free again: any wrap-up of ours is over
+        return True
 
     def _human(self, call: LiveCall, now: dt.datetime) -> None:
         call.human_at = now
+        self.feed.human(call)
         self._connect(call, now)
 
-    def _hand_off(self, call: LiveCall, kind: str) -> bool:
-        """Send the call to the campaign's IVR flow or queue; False when it has none."""
-        target = self.campaign.ivr_flow if kind == "ivr" else (self.campaign.queue.name if self.campaign.queue else "")
-        if not target:
+    def _to_queue(self, call: LiveCall) -> None:
+        """Send the answered call to the campaign's inbound queue (hang up when it has none)."""
+        if self.campaign.queue is None:
             self.originator.hangup(call.uuid, "NORMAL_CLEARING")
-            return False
-        self.originator.send_to(call.uuid, kind, target)
-        return True
+            return
+        self.originator.send_to(call.uuid, "queue", self.campaign.queue.name)
 
     def _connect(self, call: LiveCall, now: dt.datetime) -> bool:
         if call.agent_id is None:
             for agent_id in self.agents.ready(self.agent_ids):
-                if self._reserve(agent_id, call.uuid):
+                if self._reserve(agent_id, call.uuid, now):
                     call.agent_id = agent_id
                     break
         if call.agent_id is None:
@@ -326,7 +344,7 @@ class CampaignDialer:
                 if self.campaign.no_agent_action == "message" and self.campaign.no_agent_message:
                     self.originator.play_and_hangup(call.uuid, self.campaign.no_agent_message)
                 elif self.campaign.no_agent_action == "queue":
-                    self._hand_off(call, "queue")  # still an abandon for the regulator's count
+                    self._to_queue(call)  # still an abandon for the regulator's count
                 else:
                     self.originator.hangup(call.uuid, "NORMAL_CLEARING")
 
@@ -358,12 +376,7 @@ class CampaignDialer:
                        abandoned=call.abandoned, agent_id=call.agent_id if call.connected_at else None)
         complete_callbacks(call.contact_id)
         self._rates = None
-        if self.pacer is not None:
-            talk = (now - call.connected_at).total_seconds() if call.connected_at else None
-            human = call.answered_at is not None and outcome != "machine"
-            self.pacer.observe(CallOutcome(at=seconds(now), answered=human, ring_seconds=max(0.0, ring_seconds),
-                                           talk_seconds=talk, abandoned=call.abandoned and human,
-                                           machine=outcome == "machine"))
+        self.feed.ended(call, outcome, seconds(now), ring_seconds)
         log.info("attempt ended call_uuid=%s contact_id=%s outcome=%s cause=%s", call_uuid, call.contact_id,
                  outcome, cause)
         return outcome

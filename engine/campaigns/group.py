@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
 import gevent
 import peewee
@@ -47,6 +49,16 @@ def campaign_agent_ids(campaign: Campaign) -> frozenset[int] | None:
     return frozenset(chosen)
 
 
+def next_round(due: float, now: float, interval: float) -> tuple[float, float]:
+    """Fixed-cadence scheduling: the round after one due at ``due`` is due ``interval`` later;
+    return (its due time, how long to sleep from ``now``). A loop more than one interval
+    behind starts again from ``now`` rather than running missed rounds back to back."""
+    due += interval
+    if now - due > interval:
+        due = now
+    return due, max(0.0, due - now)
+
+
 class DialerGroup:
     """The campaign dialers of this process; see the module docstring."""
 
@@ -59,6 +71,7 @@ class DialerGroup:
         self.dialers: dict[int, CampaignDialer] = {}
         self.desks: dict[int, PreviewDesk] = {}
         self._loop: gevent.Greenlet | None = None
+        self._now: Callable[[], dt.datetime] | None = None
 
     def add(self, campaign: Campaign) -> CampaignDialer:
         """Start dialing ``campaign`` (idempotent; the row is re-read on :meth:`refresh`)."""
@@ -125,15 +138,33 @@ class DialerGroup:
             except (peewee.DatabaseError, LifecycleError) as exc:
                 log.error("campaign housekeeping failed campaign_id=%s: %s", dialer.campaign.id, exc)
 
+    def pacing_status(self, campaign_id: int, now: dt.datetime | None = None) -> dict[str, Any] | None:
+        """The campaign's last pacing decision, pacer estimates and abandon rates
+        (:meth:`CampaignDialer.pacing_status`); None when this group does not dial it.
+        ``now`` defaults to the clock the loop runs on."""
+        dialer = self.dialers.get(campaign_id)
+        if dialer is None:
+            return None
+        if now is None:
+            now = self._now() if self._now is not None else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return dialer.pacing_status(now)
+
     def awaiting_amd(self, call_uuid: str) -> bool:
         """Whether some campaign waits for this call's AMD verdict."""
         return any(d.awaiting_amd(call_uuid) for d in self.dialers.values())
 
     def start(self, now: Callable[[], dt.datetime], interval: float = 1.0, sync_every: float = 30.0) -> gevent.Greenlet:
         """Run :meth:`tick` every ``interval`` seconds (and :meth:`sync` every ``sync_every``)
-        in a greenlet until :meth:`stop`."""
+        in a greenlet until :meth:`stop`.
+
+        Rounds start on a fixed cadence (the time a round takes is not added to the
+        interval), so each campaign's pacer is asked at least once per ``interval`` unless a
+        round itself runs longer; a late loop skips the missed rounds instead of bursting."""
+        self._now = now
+
         def loop() -> None:
             last_sync = 0.0
+            due = time.monotonic()
             while True:
                 moment = now()
                 try:
@@ -143,7 +174,8 @@ class DialerGroup:
                     self.tick(moment, interval)
                 except Exception:  # the loop outlives any one bad round; the error is logged
                     log.exception("campaign dialer round failed")
-                gevent.sleep(interval)
+                due, pause = next_round(due, time.monotonic(), interval)
+                gevent.sleep(pause)
         self._loop = gevent.spawn(loop)
         return self._loop
 

@@ -43,6 +43,7 @@ class LiveCall:
     abandoned: bool = False
     agent_leg: str = ""  # agent_first: the agent's leg uuid
     early_media: bool = False  # the far end played media before (not) answering
+    ring_reported: bool = False  # the pacer has had this human answer's ring report
 
     @property
     def waiting(self) -> bool:

@@ -31,6 +31,9 @@ WINDOW_MODES = ("clients_only", "operators_and_clients")
 DNC_LEVELS = ("global", "team", "campaign")
 NO_AGENT_ACTIONS = ("message", "hangup", "queue")
 AMD_ACTIONS = ("hangup", "message", "agent", "ivr")
+# Agent campaigns originate a parked leg with no socket for a flow: machines are hung up,
+# get the campaign's message after the beep, or go to an agent. "ivr" is agentless-only.
+AGENT_AMD_ACTIONS = ("hangup", "message", "agent")
 MAX_ATTEMPTS_PER_OUTCOME = 10
 MIN_RING_TIMEOUT = 15
 ABANDON_CAP = 0.03
@@ -341,6 +344,9 @@ def _cross_checks(merged: Mapping[str, Any], flags: Mapping[str, Any], body: Map
     dial_mode = merged.get("dial_mode")
     if dial_mode in AGENTLESS_MODES and not merged.get("ivr_flow"):
         errors.append(CampaignError("ivr_flow", f"is required for the agentless mode {dial_mode}"))
+    if dial_mode not in AGENTLESS_MODES and merged.get("amd_action") not in AGENT_AMD_ACTIONS:
+        errors.append(CampaignError("amd_action", f"must be one of {', '.join(AGENT_AMD_ACTIONS)} for the agent "
+                                                  f"mode {dial_mode}; ivr is for agentless modes only"))
     if dial_mode == "press1" and not (merged.get("ivr_flow") or merged.get("queue")):
         errors.append(CampaignError("queue", "press-1 campaigns need a queue or an IVR flow to transfer to"))
     if merged.get("dnc_level") == "team" and not merged.get("team"):

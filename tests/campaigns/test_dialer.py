@@ -184,7 +184,8 @@ def test_no_agent_action_queue_hands_the_extra_answer_to_the_queue(campaign):
     assert dialer2.on_hangup(b, "NORMAL_CLEARING", at(60)) == "abandoned"
 
 
-def test_amd_ivr_action_sends_machines_to_the_flow(campaign):
+def test_amd_ivr_left_on_an_agent_campaign_row_hangs_machines_up(campaign):
+    # validation refuses ivr for agent modes; a row saved before that must not reach a flow
     campaign.amd_enabled, campaign.amd_action, campaign.ivr_flow = True, "ivr", "voicemail-drop"
     contacts(campaign, 1)
     dialer, switch, pool = make(campaign, 1)
@@ -192,7 +193,19 @@ def test_amd_ivr_action_sends_machines_to_the_flow(campaign):
     (call,) = switch.uuids()
     dialer.on_answer(call, at(3))
     dialer.on_amd(call, "MACHINE", at(5))
-    assert switch.sent == [(call, "ivr", "voicemail-drop")] and switch.connected == []
+    assert switch.sent == [] and switch.connected == [] and switch.hung_up == [call]
+    assert pool.ready(None) == [1]  # the agent is not held for a machine
+
+
+def test_amd_agent_action_connects_machines_like_humans(campaign):
+    campaign.amd_enabled, campaign.amd_action = True, "agent"
+    contacts(campaign, 1)
+    dialer, switch, pool = make(campaign, 1)
+    dialer.tick(T0, pool.ready(None))
+    (call,) = switch.uuids()
+    dialer.on_answer(call, at(3))
+    dialer.on_amd(call, "MACHINE", at(5))
+    assert switch.connected == [(call, 1)] and switch.hung_up == []
 
 
 def test_simultaneous_reserves_agent_while_ringing(campaign):

@@ -100,6 +100,24 @@ def test_cross_field_rules():
     assert "name" in errors_of({k: v for k, v in GOOD.items() if k != "name"})
 
 
+@pytest.mark.parametrize("mode", ["progressive", "power", "predictive", "preview", "manual"])
+def test_amd_ivr_is_refused_for_agent_modes_with_a_field_error(mode):
+    errors = errors_of({**GOOD, "dial_mode": mode, "amd_enabled": True, "amd_action": "ivr"})
+    assert list(errors) == ["amd_action"]
+    assert "agentless" in errors["amd_action"] and "hangup, message, agent" in errors["amd_action"]
+    for action in ("hangup", "message", "agent"):
+        assert validate_campaign({**GOOD, "dial_mode": mode, "amd_action": action})["amd_action"] == action
+
+
+def test_amd_ivr_is_for_agentless_modes_and_checked_on_update():
+    agentless = {**GOOD, "dial_mode": "broadcast_ivr", "ivr_flow": "menu", "amd_action": "ivr"}
+    assert validate_campaign(agentless)["amd_action"] == "ivr"
+    existing = validate_campaign(agentless)
+    assert "amd_action" in errors_of({"dial_mode": "predictive"}, existing)  # switching mode re-checks it
+    existing = validate_campaign(GOOD)
+    assert "amd_action" in errors_of({"amd_action": "ivr"}, existing)
+
+
 def test_update_validates_only_given_fields_but_checks_against_existing():
     existing = validate_campaign(GOOD)
     assert validate_campaign({"priority": "2"}, existing) == {"priority": 2}
