@@ -142,3 +142,45 @@ def test_commands_say_when_the_engine_runs_no_dialers(sqlite_store, tmp_path):
     with pytest.raises(EngineError) as needs_contact:
         engine.dial(1, "+12125550101", campaign_id=3)
     assert needs_contact.value.field == "contact_id"
+
+
+@pytest.mark.timeout(120)
+def test_predictive_campaign_feeds_its_pacer_live_and_reports_its_pacing(sqlite_store, tmp_path):
+    ensure_default_types()
+    agents = [Agent.create(name=f"Agent {n}", extension=str(1000 + n), sip_password="pw", wrap_up_seconds=0)
+              for n in (1, 2)]
+    customers = [{"prefix": "+1212555", "answer": 0.8, "busy": 0.1, "no_answer": 0.1, "ring_time": 0.5,
+                  "talk_time": 2.0}]
+    scenario = scenario_file(tmp_path, [{"extension": str(1000 + n), "answer_delay": 0.1} for n in (1, 2)],
+                             customers=customers)
+    predictive = campaign("predictive", "predictive", abandon_target=0.03)
+    for n in range(40):
+        Contact.create(campaign=predictive, phone=f"+1212555{n:04d}")
+    with running(tmp_path, scenario, ROUTES, speed=5.0, dialer=True, extra=TRUNK) as (engine, sim):
+        assert engine.campaign_pacing(predictive.id + 99) is None
+        for agent in agents:
+            engine.agent_login(agent.id)
+        wait_until(lambda: ended() == 40, timeout=90, step=0.05)
+        humans = Attempt.select().where(Attempt.answered_at.is_null(False)).count()
+        connected = Attempt.select().where(Attempt.connected_at.is_null(False)).count()
+        assert humans >= 20 and connected >= 20
+        # every talk is reported once its agent's wrap-up ends (the agent is ready again)
+        wait_until(lambda: engine.campaign_pacing(predictive.id)["estimates"]["observations"]["talk"] == connected,
+                   timeout=20)
+        status = engine.campaign_pacing(predictive.id)
+        assert (status["campaign_id"], status["mode"], status["pacer"]) == (predictive.id, "predictive", "predictive")
+        estimates = status["estimates"]
+        # the estimates rest on this run's outcomes: every attempt once, every human answer, every talk
+        assert estimates["observations"] == {"answer": 40, "ring_to_answer": humans, "talk": connected,
+                                             "wrap": connected}
+        assert estimates["ready"] is True
+        assert estimates["mean_talk_seconds"] < 60  # pulled from the 120 s prior towards the real ~2 s talks
+        assert estimates["mean_wrap_seconds"] < 10  # agents wrap up in ~0 s; the prior is 10 s
+        assert status["observed"]["human"] == humans
+        assert status["observed"]["unanswered"] == 40 - humans
+        decision = status["decision"]
+        assert decision is not None and decision["agents_logged_in"] == 2
+        assert "threshold" in decision["pacer"]
+        abandon = status["abandon"]
+        assert abandon["answered_today"] == humans and abandon["target"] == 0.03
+        assert abandon["abandoned_today"] == Attempt.select().where(Attempt.abandoned == True).count()  # noqa: E712
