@@ -1,10 +1,12 @@
-"""Prometheus metrics at /metrics: HTTP requests, agents by state, contacts by status.
+"""Prometheus metrics at /metrics: HTTP requests, agents by state, contacts by status, and
+each running campaign's pacing (abandon rates, the pacer's last decision and estimates).
 
 The gauges are read at scrape time (a custom collector), so they cost nothing between
 scrapes and never drift from the engine or the store.
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -57,6 +59,63 @@ class StateCollector(Collector):
             for status, n in by_status:
                 running.add_metric([status], n)
             yield running
+            yield from _campaign_metrics()
+
+
+def campaign_pacing(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's pacing as ``EngineAPI.campaign_pacing`` reports it; without an engine
+    dialing it, only the abandon rates (from the Attempt rows) and no decision or estimates."""
+    from control.engine_link import maybe_engine
+    from engine.campaigns.outcomes import abandon_rates
+
+    engine = maybe_engine()
+    status = engine.campaign_pacing(campaign.id) if engine is not None else None
+    if status is not None:
+        return status
+    rates = abandon_rates(campaign, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    return {"campaign_id": campaign.id, "name": campaign.name, "status": campaign.status,
+            "mode": campaign.dial_mode, "pacer": "", "decision": None, "estimates": {}, "observed": {},
+            "abandon": {**rates.as_dict(), "target": float(campaign.abandon_target)}}
+
+
+DECISION_GAUGES = (("lines", "fscc_campaign_pacer_lines", "Calls the pacer asked for at its last decision"),
+                   ("launched", "fscc_campaign_pacer_launched", "Calls launched at the last pacing decision"),
+                   ("agents_ready", "fscc_campaign_agents_ready", "Ready agents at the last pacing decision"),
+                   ("calls_ringing", "fscc_campaign_calls_ringing", "Calls ringing at the last pacing decision"))
+
+
+def _campaign_metrics() -> Iterator[GaugeMetricFamily]:
+    """Per running campaign: abandon rates and target, the last decision, the pacer's estimates."""
+    labels = ["campaign"]
+    rate = GaugeMetricFamily("fscc_campaign_abandon_rate", "Abandoned / human answers (0-1)",
+                             labels=["campaign", "window"])
+    target = GaugeMetricFamily("fscc_campaign_abandon_target", "The campaign's abandon-rate target (0-1)", labels=labels)
+    decision = {key: GaugeMetricFamily(name, text, labels=labels) for key, name, text in DECISION_GAUGES}
+    threshold = GaugeMetricFamily("fscc_campaign_pacer_threshold",
+                                  "Predictive pacer's risk threshold for the last call it launches", labels=labels)
+    answer = GaugeMetricFamily("fscc_campaign_answer_probability", "Estimated human-answer probability",
+                               labels=labels)
+    means = GaugeMetricFamily("fscc_campaign_duration_mean_seconds", "Estimated mean duration by phase",
+                              labels=["campaign", "phase"])
+    for campaign in Campaign.select().where(Campaign.status == "running").order_by(Campaign.id):
+        status, name = campaign_pacing(campaign), str(campaign.name)
+        abandon = status["abandon"]
+        rate.add_metric([name, "today"], float(abandon["rate_today"]))
+        rate.add_metric([name, "30d"], float(abandon["rate_30d"]))
+        target.add_metric([name], float(abandon["target"]))
+        last = status.get("decision") or {}
+        for key, family in decision.items():
+            if key in last:
+                family.add_metric([name], float(last[key]))
+        if "threshold" in (last.get("pacer") or {}):
+            threshold.add_metric([name], float(last["pacer"]["threshold"]))
+        estimates = status.get("estimates") or {}
+        if "answer_probability" in estimates:
+            answer.add_metric([name], float(estimates["answer_probability"]))
+        for phase in ("ring_to_answer", "talk", "wrap"):
+            if f"mean_{phase}_seconds" in estimates:
+                means.add_metric([name, phase], float(estimates[f"mean_{phase}_seconds"]))
+    yield from (rate, target, *decision.values(), threshold, answer, means)
 
 
 def _queue_metrics() -> Iterator[GaugeMetricFamily]:

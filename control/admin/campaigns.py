@@ -17,6 +17,7 @@ from control.auth import audit
 from control.engine_link import available_actions, campaign_progress, transition_campaign
 from control.forms import FieldError, ValidationFailed
 from control.live import stream
+from control.metrics import campaign_pacing
 from control.resources import get
 from engine.api import DomainEvent
 from engine.store import Agent, Campaign
@@ -41,6 +42,7 @@ def extend(bp: Blueprint) -> None:
         agents = campaign_agents(campaign)
         return render_template(
             "admin/campaign_detail.html", campaign=campaign, progress=campaign_progress(campaign),
+            pacing=campaign_pacing(campaign),
             actions=available_actions(campaign.status), contacts=contact_rows(campaign, status, limit=100), status=status,
             agents=agents, owned={a.id: owned_count(campaign, a) for a in agents},
             can_write=current_user.role in MANAGERS)
@@ -62,7 +64,8 @@ def extend(bp: Blueprint) -> None:
 
         def snapshot() -> dict[str, Any]:
             fresh = Campaign.get_by_id(campaign.id)
-            return {"campaign_id": campaign.id, "status": fresh.status, "contacts": campaign_progress(fresh)}
+            return {"campaign_id": campaign.id, "status": fresh.status, "contacts": campaign_progress(fresh),
+                    "pacing": campaign_pacing(fresh)}
 
         def want(event: DomainEvent) -> dict[str, Any] | None:
             if event.kind.startswith("campaign.") and event.data.get("campaign_id") == campaign.id:

@@ -22,6 +22,7 @@ class FakeEngine:
         self.states: dict[int, dict[str, Any]] = {}
         self.subscribers: list[queue.Queue[DomainEvent | None]] = []
         self.fail_with: EngineError | None = None
+        self.pacing: dict[int, dict[str, Any]] = {}  # campaign_pacing answers, by campaign id
 
     def _do(self, *command: Any) -> None:
         if self.fail_with is not None:
@@ -101,6 +102,9 @@ class FakeEngine:
 
     def pickup(self, agent_id: int, call_uuid: str) -> None:
         self._do("pickup", agent_id, call_uuid)
+
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        return self.pacing.get(campaign_id)
 
     def snapshot(self) -> dict[str, Any]:
         return {"agents": list(self.states.values()), "queues": []}
