@@ -64,8 +64,10 @@ class SwitchOps:
         node = call_or_node.node if isinstance(call_or_node, Call) else call_or_node
         reply: str = self.node(node).api(command)
         if reply.startswith("-ERR"):
-            # A channel that ended before the command reached the switch is routine.
-            level = logging.DEBUG if "No such channel" in reply else logging.WARNING
+            # Routine: a channel that ended before the command reached the switch, and
+            # mod_event_socket's "-ERR no reply" for APIs that succeed silently (uuid_break).
+            routine = "No such channel" in reply or reply.startswith("-ERR no reply")
+            level = logging.DEBUG if routine else logging.WARNING
             log.log(level, "api %s -> %s", command.split(" ", 1)[0], reply.strip())
         return reply
 

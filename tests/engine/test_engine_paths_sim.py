@@ -53,18 +53,13 @@ def test_no_agents_overflows_to_another_queue(sqlite_store: str, tmp_path: pathl
         wait_until(lambda: call.bridged_to)
 
 
-SIM_NO_UUID_BREAK = (
-    "simswitch gap: `api uuid_break` answers -ERR Command not found and `uuid_bridge` does not interrupt "
-    "the caller's running MOH playback, so applications queued after MOH never run (real FreeSWITCH "
-    "breaks playback on both). Strict: this starts failing as XPASS once simswitch implements them."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SIM_NO_UUID_BREAK)
 def test_max_wait_overflows_to_an_external_number(sqlite_store: str, tmp_path: pathlib.Path) -> None:
     support = queue("support", max_wait_seconds=1, overflow_kind="number", overflow_target="5550199")
     busy = agent("1001", support)
-    with running(tmp_path, scenario_file(tmp_path, [{"extension": "1001", "answer_delay": 0.05}]), ROUTES) as (engine, sim):
+    # The outside number exists in the switch's dialplan (as on a real switch with a route for it).
+    scenario = scenario_file(tmp_path, [{"extension": "1001", "answer_delay": 0.05}],
+                             dialplan={"5550199": ["answer", "park"]})
+    with running(tmp_path, scenario, ROUTES) as (engine, sim):
         engine.agent_login(busy.id)
         engine.agent_break(busy.id, "meeting")  # logged in but not taking calls: max wait applies
         events = engine.bus.subscribe({"queue.overflow"})
@@ -222,3 +217,29 @@ def test_attended_transfer_to_an_agent(sqlite_store: str, tmp_path: pathlib.Path
         assert engine.agents.get(expert.id).state == "in_call"
         channel.hangup("NORMAL_CLEARING", "recv_bye")
         wait_until(lambda: engine.agents.get(expert.id).state in ("wrap_up", "available"))
+
+
+def test_three_way_puts_caller_agent_and_third_party_in_one_conference(sqlite_store: str,
+                                                                        tmp_path: pathlib.Path) -> None:
+    support = queue("support")
+    rep = agent("1001", support)
+    scenario = scenario_file(tmp_path, [{"extension": "1001", "answer_delay": 0.05}],
+                             dialplan={"5550123": ["answer", "park"]})
+    with running(tmp_path, scenario, ROUTES) as (engine, sim):
+        engine.agent_login(rep.id)
+        channel = sim.switch.inbound.inject("100", "+14155550100")
+        wait_until(lambda: engine.agents.get(rep.id).state == "in_call")
+        call = engine.calls.get(channel.uuid)
+        assert call is not None
+        wait_until(lambda: call.bridged_to)
+        third = engine.three_way(rep.id, "5550123")
+        room_name = f"fscc-{channel.uuid}"
+
+        def members() -> int:
+            room = sim.switch.conferences.rooms.get(room_name)
+            return len(room.members) if room is not None else 0
+
+        wait_until(lambda: members() == 3, timeout=5)
+        assert sim.switch.channels.get(channel.uuid) is not None  # the caller is still on the line
+        in_room = {m.channel.uuid for m in sim.switch.conferences.rooms[room_name].members}
+        assert {channel.uuid, third} <= in_room
