@@ -14,7 +14,9 @@ Map (each module's docstring says how the control plane or the engine calls it):
 - ``callbacks``    parse_callback_time / schedule_callback / due_callbacks
 - ``outcomes``     classify(hangup cause ...) / abandon_rates(campaign, now)
 - ``dialer``       CampaignDialer (one campaign), ``preview`` PreviewDesk (preview/manual)
-- ``group``        DialerGroup (all campaigns, agents shared by priority, the gevent loop)
+- ``group``        DialerGroup (all campaigns, agents shared by priority, the gevent loop);
+                   pacing_status(campaign_id) -> last decision, pacer estimates, abandon rates
+- ``pacing_feed``  PacingFeed: call outcomes to the pacer (ring/done reports), its last decision
 - ``ports``        Originator / AgentPool protocols; ``engine_port`` EnginePort (the live Engine)
 - (``engine.dialing`` runs all of it inside the Engine when ``settings.dialer_enabled``, agentless
   campaigns included through ``engine.agentless``)

@@ -94,7 +94,7 @@ class PacingFeed:
         self.human(call)
         abandoned = call.abandoned
         self.observed["abandoned"] += int(abandoned)
-        if call.connected_at is None or call.agent_id is None:
+        if call.connected_at is None or call.agent_id is None or self.pacer is None:
             self._observe(CallOutcome(at=at, answered=True, ring_seconds=ring_seconds, abandoned=abandoned))
             return
         talk = max(0.0, at - seconds(call.connected_at))
