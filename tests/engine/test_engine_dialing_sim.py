@@ -160,7 +160,18 @@ def test_predictive_campaign_feeds_its_pacer_live_and_reports_its_pacing(sqlite_
         assert engine.campaign_pacing(predictive.id + 99) is None
         for agent in agents:
             engine.agent_login(agent.id)
-        wait_until(lambda: ended() == 40, timeout=90, step=0.05)
+        decisions: dict[float, float] = {}  # decision time -> 1.0 when the pacer decided predictively
+
+        def watch() -> bool:
+            last = (engine.campaign_pacing(predictive.id) or {}).get("decision")
+            if last is not None:
+                decisions[last["at"]] = last["pacer"].get("predictive", 0.0)
+            return ended() == 40
+
+        wait_until(watch, timeout=90, step=0.05)
+        # asked every round; like progressive at first, predictive once the estimates rest on outcomes
+        assert len(decisions) >= 5 and decisions[min(decisions)] == 0.0
+        wait_until(lambda: watch() and 1.0 in decisions.values(), timeout=30, step=0.05)
         humans = Attempt.select().where(Attempt.answered_at.is_null(False)).count()
         connected = Attempt.select().where(Attempt.connected_at.is_null(False)).count()
         assert humans >= 20 and connected >= 20
