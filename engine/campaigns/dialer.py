@@ -30,7 +30,7 @@ from engine.campaigns.callbacks import complete_callbacks
 from engine.campaigns.callerid import CallerIdPicker, NoCallerId
 from engine.campaigns.claims import LostClaim, claim_batch, finish_attempt, release, start_attempt
 from engine.campaigns.compliance import Verdict, check
-from engine.campaigns.live import LiveCall, pacer_for, seconds
+from engine.campaigns.live import LiveCall, pacer_for, pacing_key, seconds
 from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.pacing_feed import PacingFeed
 from engine.campaigns.ports import AgentPool, Originator
@@ -59,6 +59,7 @@ class CampaignDialer:
         self.agent_ids = agent_ids
         self.pacer = pacer if pacer is not None else pacer_for(campaign)
         self.feed = PacingFeed(self.pacer)
+        self._pacing_key = pacing_key(campaign)
         self.abandon_after = abandon_after
         self.callers = CallerIdPicker(campaign)
         self.live: dict[str, LiveCall] = {}
@@ -72,6 +73,16 @@ class CampaignDialer:
         if trunk is None:
             return f"sofia/gateway/default/{number}"
         return f"sofia/gateway/{trunk.gateway}/{trunk.prefix}{number}"
+
+    def reload_pacing(self) -> None:
+        """After the row was re-read: a new dial mode or power ratio gets a new pacer (the
+        abandon target needs none: it is read from the row at every decision)."""
+        key = pacing_key(self.campaign)
+        if key != self._pacing_key:
+            log.info("campaign_id=%s pacing changed %s -> %s: new pacer", self.campaign.id, self._pacing_key, key)
+            self._pacing_key = key
+            self.pacer = pacer_for(self.campaign)
+            self.feed = PacingFeed(self.pacer)
 
     def rates(self, now: dt.datetime) -> AbandonRates:
         """Abandon rates from the Attempt rows, re-read at most every 30 s."""

@@ -91,6 +91,7 @@ class DialerGroup:
                 dialer.campaign.__data__.update(fresh.__data__)
                 dialer.agent_ids = campaign_agent_ids(fresh)
                 dialer.callers.reload()
+                dialer.reload_pacing()
 
     def by_priority(self) -> list[CampaignDialer]:
         return sorted(self.dialers.values(), key=lambda d: (d.campaign.priority, not d.campaign.urgent, d.campaign.id))

@@ -19,10 +19,15 @@ def pacer_for(campaign: Campaign) -> Pacer | None:
     if campaign.dial_mode == "power":
         return make_pacer("power", ratio=float(campaign.power_ratio))
     if campaign.dial_mode == "predictive":
-        return make_pacer("predictive", abandon_target=float(campaign.abandon_target))
+        return make_pacer("predictive")  # its target comes with each snapshot: edits apply at once
     if campaign.dial_mode == "progressive":
         return make_pacer("progressive")
     return None
+
+
+def pacing_key(campaign: Campaign) -> tuple[str, float]:
+    """What the pacer is built from: a change means a new pacer."""
+    return str(campaign.dial_mode), float(campaign.power_ratio or 0)
 
 
 @dataclass

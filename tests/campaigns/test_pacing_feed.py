@@ -158,3 +158,20 @@ def test_group_status_by_campaign_id(campaign):
 def test_rounds_run_on_a_fixed_cadence(due, now, interval, expected):
     due_next, pause = next_round(due, now, interval)
     assert (due_next, round(pause, 6)) == expected
+
+
+def test_a_new_dial_mode_gets_a_new_pacer_and_the_target_follows_the_row(campaign):
+    group = DialerGroup(FakeOriginator(), FakeAgents(1))
+    dialer = group.add(campaign)
+    assert dialer.pacer is not None and dialer.pacer.mode == "progressive"
+    Campaign.update(dial_mode="predictive", abandon_target=0.02).where(Campaign.id == campaign.id).execute()
+    group.refresh()
+    assert dialer.pacer is not None and dialer.pacer.mode == "predictive" and dialer.feed.pacer is dialer.pacer
+    pacer = dialer.pacer
+    dialer.tick(T0, [])
+    assert getattr(pacer, "abandon_target", 0.5) is None  # no fixed target: it reads each snapshot's
+    assert dialer.snapshot(T0, []).abandon_target == 0.02
+    Campaign.update(abandon_target=0.01).where(Campaign.id == campaign.id).execute()
+    group.refresh()
+    assert dialer.pacer is pacer  # same pacer, estimates kept
+    assert dialer.pacing_status(T0)["abandon"]["target"] == 0.01
