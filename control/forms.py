@@ -17,6 +17,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.values import parse_bool
+
 KINDS = ("str", "text", "int", "float", "bool", "choice", "date", "time", "fk", "multi_fk",
          "json", "ips", "password", "phone_list")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -100,14 +102,10 @@ def _convert(spec: Field, value: Any) -> Any:  # noqa: C901 - one branch per kin
             raise FieldError(spec.name, f"must be at most {spec.max:g}")
         return number
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on", "y"):
-            return True
-        if text in ("0", "false", "no", "off", "n", ""):
-            return False
-        raise FieldError(spec.name, f"must be true or false, got {value!r}")
+        try:
+            return parse_bool(value)
+        except ValueError:
+            raise FieldError(spec.name, f"must be true or false, got {value!r}") from None
     if kind == "choice":
         if str(value) not in spec.choices:
             raise FieldError(spec.name, f"must be one of {', '.join(spec.choices)}, got {value!r}")

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from engine.values import parse_bool
+
 
 class ConfigError(ValueError):
     """A setting is missing or wrong; ``key`` names it."""
@@ -106,14 +108,10 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             raise ConfigError(key, f"must not be negative, got {number}", source)
         return number
     if key in _BOOL_KEYS:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off", ""):
-            return False
-        raise ConfigError(key, f"must be true or false, got {value!r}", source)
+        try:
+            return parse_bool(value)
+        except ValueError:
+            raise ConfigError(key, f"must be true or false, got {value!r}", source) from None
     if not isinstance(value, (str, int, float)):
         raise ConfigError(key, f"must be a string, got {type(value).__name__}", source)
     text = str(value)
