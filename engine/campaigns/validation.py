@@ -24,6 +24,7 @@ import phonenumbers
 from engine.campaigns.errors import CampaignError, CampaignValidationError
 from engine.campaigns.timeparse import parse_duration, parse_hhmm
 from engine.store.campaigns import AGENTLESS_MODES, CAMPAIGN_STATUSES, CONNECT_ORDERS, DIAL_MODES
+from engine.values import parse_bool
 
 RETRY_OUTCOMES = ("busy", "no_answer", "failed", "machine", "abandoned")
 CALLER_ID_MODES = ("fixed", "pool", "local_presence", "forced")
@@ -74,17 +75,6 @@ def _integer(low: int, high: int) -> Cleaner:
             raise ValueError(f"must be between {low} and {high}, got {number}")
         return number
     return clean
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on", "y"):
-        return True
-    if text in ("0", "false", "no", "off", "n", ""):
-        return False
-    raise ValueError(f"{value!r} is not yes/no")
 
 
 def _optional_id(value: Any) -> int | None:
@@ -223,7 +213,7 @@ FIELDS: dict[str, Cleaner] = {
     "name": _text(120, required=True),
     "status": _choice(CAMPAIGN_STATUSES),
     "team": _optional_id,
-    "urgent": _boolean,
+    "urgent": parse_bool,
     "priority": _integer(1, 99),
     "dial_mode": _choice(DIAL_MODES),
     "connect_order": _choice(CONNECT_ORDERS),
@@ -251,32 +241,32 @@ FIELDS: dict[str, Cleaner] = {
     "daily_attempts_per_number": _integer(1, 50),
     "monthly_contacts_per_customer": _integer(0, 1000),
     "dnc_level": _choice(DNC_LEVELS),
-    "dedupe_across_campaigns": _boolean,
+    "dedupe_across_campaigns": parse_bool,
     "wrap_up_seconds": _integer(0, 3600),
     "wrap_up_extend_seconds": _integer(0, 3600),
-    "auto_end_wrap_up": _boolean,
-    "hangup_after_submit": _boolean,
+    "auto_end_wrap_up": parse_bool,
+    "hangup_after_submit": parse_bool,
     "default_disposition": _text(60, required=True),
     "script": _text(100_000),
     "no_agent_action": _choice(NO_AGENT_ACTIONS),
     "no_agent_message": _text(255),
-    "amd_enabled": _boolean,
+    "amd_enabled": parse_bool,
     "amd_action": _choice(AMD_ACTIONS),
     "ivr_flow": _text(120),
     "queue": _optional_id,
-    "record": _boolean,
-    "mask_numbers": _boolean,
-    "agents_may_fetch": _boolean,
+    "record": parse_bool,
+    "mask_numbers": parse_bool,
+    "agents_may_fetch": parse_bool,
     "fetch_max": _integer(1, 1000),
     "owned_max": _integer(1, 100_000),
-    "agents_may_add_contacts": _boolean,
+    "agents_may_add_contacts": parse_bool,
     "webhook_url": _webhook_url,
     "webhook_secret": _text(120),
     "trusted_ips": _trusted_ips,
     "settings": _settings,
 }
 # Not columns: flags that change how other fields are checked.
-FLAGS = {"ring_timeout_lowered": _boolean}
+FLAGS = {"ring_timeout_lowered": parse_bool}
 REQUIRED_ON_CREATE = ("name",)
 
 
