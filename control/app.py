@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         errors,
         health,
         metrics,
+        recordings,
         supervisor,
         tokens_page,
     )
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     admin.init_app(app)
     api.init_app(app)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(recordings.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(tokens_page.bp)
     auth.csrf.exempt(directory.bp)

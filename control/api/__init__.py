@@ -39,7 +39,7 @@ def body() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from control.api import campaigns, desk, openapi, resources, supervisor, tokens  # noqa: F401
+    from control.api import campaigns, desk, openapi, recordings, resources, supervisor, tokens  # noqa: F401
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -157,10 +157,23 @@ SPECIAL_PATHS: dict[str, Any] = {
         "Force an agent ready, on break (reason) or logged out", params=("agent_id", "action"),
         body=_obj(reason="string"), roles="admin, supervisor")},
     "/api/v1/queues/{object_id}/calls": {"get": _op("Calls waiting in a queue", params=CAMPAIGN)},
+    "/api/v1/recordings": {"get": _op(
+        "Search recordings, newest first (filters and limit, offset as query parameters)",
+        roles="admin; supervisor, auditor: their teams; agent: own calls where the campaign allows")},
+    "/api/v1/recordings/{recording_id}": {"get": _op("One recording's details", params=("recording_id",))},
+    "/api/v1/recordings/{recording_id}/download": {"get": _op(
+        "The recording's WAV file (audited)", params=("recording_id",),
+        ok={"description": "WAV audio", "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}})},
     "/api/v1/tokens": {"get": _op("Your API tokens (admins: all)"),
                        "post": _op("Issue a token; the clear text is returned once", body=_obj(name="string", user="integer"), status="201")},
     "/api/v1/tokens/{token_id}": {"delete": _op("Revoke a token", params=("token_id",), status="204", ok={"description": "Revoked"})},
 }
+
+
+def _recording_search_parameters() -> list[dict[str, Any]]:
+    from control.api.recordings import API_PAGING, FILTERS
+
+    return [{"name": f.name, "in": "query", "required": False, "schema": field_schema(f)} for f in FILTERS + API_PAGING]
 
 
 def document() -> dict[str, Any]:
@@ -171,6 +184,8 @@ def document() -> dict[str, Any]:
             paths.setdefault(path, {}).update(ops)
     for path, ops in SPECIAL_PATHS.items():
         paths.setdefault(path, {}).update(ops)
+    search = paths["/api/v1/recordings"]["get"]
+    paths["/api/v1/recordings"]["get"] = {**search, "parameters": _recording_search_parameters()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "fscc control plane API", "version": __version__,

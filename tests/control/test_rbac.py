@@ -6,6 +6,7 @@ leak into another role's run; a second test checks the table covers every route.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,33 @@ def allow(roles: set[str], ok: int, *, other: int = 403, anon: int = 401) -> Cal
 
 def page(roles: set[str], ok: int) -> Callable[[str], int]:
     return allow(roles, ok, anon=302)
+
+
+def with_recordings(w: Any, root: Path) -> Any:
+    """Add three recorded calls (real WAV files under ``root``) to the world; ids rec_*.
+
+    rec_sales: agent1's call in the sales campaign (agents may not listen there);
+    rec_support: agent2's call for the other team; rec_listen: agent1's call in a sales
+    campaign whose settings let agents listen.
+    """
+    import wave
+
+    from engine.store import Campaign, Recording
+
+    listen = Campaign.create(name="listen campaign", team=w["sales"], settings={"agents_may_listen": True})
+    for key, agent, campaign in (("sales", w["agent1"], w["campaign_sales"]), ("support", w["agent2"], w["campaign_support"]),
+                                 ("listen", w["agent1"], listen.id)):
+        path = root / "2026" / "11" / "27" / f"call-{key}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(path), "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(8000)
+            handle.writeframes(b"\x00\x00" * 800)
+        rec = Recording.create(call_uuid=f"call-{key}", path=str(path), agent=agent, campaign=campaign,
+                               direction="outbound", phone="+14155550100", size_bytes=path.stat().st_size)
+        w.ids[f"rec_{key}"] = rec.id
+    return w
 
 
 def table(w: Any) -> list[Row]:
@@ -133,6 +161,24 @@ def table(w: Any) -> list[Row]:
         ("POST", "/account/tokens/", {"name": "mine"}, page(EVERYONE - {"auditor"}, 200)),
         ("POST", f"/account/tokens/{NOPE}/revoke", {}, page(EVERYONE - {"auditor"}, 404)),
         ("GET", "/admin/audit", None, page({"admin", "auditor"}, 200)),
+        ("GET", "/recordings/", None, page(EVERYONE, 200)),
+        ("GET", "/recordings/?from=yesterday", None, page(EVERYONE, 422)),
+        ("GET", "/api/v1/recordings", None, allow(EVERYONE, 200)),
+        ("GET", "/api/v1/recordings?to=soon", None, allow(EVERYONE, 422)),
+    ]
+    # Who finds each recording; everyone else gets 404 (out of scope is "not found").
+    for key, finders in (("sales", READERS), ("support", ADMIN), ("listen", EVERYONE)):
+        rid = w[f"rec_{key}"]
+        api_expect, page_expect = allow(finders, 200, other=404), allow(finders, 200, other=404, anon=302)
+        rows += [
+            ("GET", f"/api/v1/recordings/{rid}", None, api_expect),
+            ("GET", f"/api/v1/recordings/{rid}/download", None, api_expect),
+            ("GET", f"/recordings/{rid}/audio", None, page_expect),
+            ("GET", f"/recordings/{rid}/download", None, page_expect),
+        ]
+    rows += [
+        ("GET", f"/api/v1/recordings/{NOPE}", None, allow(EVERYONE, 404)),
+        ("GET", f"/recordings/{NOPE}/audio", None, page(EVERYONE, 404)),
         ("GET", "/", None, lambda role: {"agent": 302}.get(role, 200)),
         ("GET", "/healthz", None, lambda role: 200),
         ("GET", "/metrics", None, lambda role: 200),
@@ -150,25 +196,25 @@ def _call(client: Any, method: str, path: str, payload: Any) -> int:
 
 
 @pytest.mark.parametrize("username", ROLES, ids=[ROLE_OF[r] for r in ROLES])
-def test_every_endpoint_answers_each_role_as_designed(username, world, make_client):
-    client = make_client(username)
+def test_every_endpoint_answers_each_role_as_designed(username, world, make_client, tmp_path):
+    client = make_client(username, recordings_dir=str(tmp_path))
     role = ROLE_OF[username]
     wrong = []
-    for method, path, payload, expect in table(world):
+    for method, path, payload, expect in table(with_recordings(world, tmp_path)):
         got = _call(client, method, path, payload)
         if got != expect(role):
             wrong.append(f"{method} {path}: expected {expect(role)}, got {got}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
 
 
-def test_table_covers_every_route(world, make_client):
+def test_table_covers_every_route(world, make_client, tmp_path):
     from werkzeug.routing import RequestRedirect
 
     client = make_client(None)
     app = client.application
     adapter = app.url_map.bind("localhost")
     covered = set()
-    for method, path, _, _ in table(world):
+    for method, path, _, _ in table(with_recordings(world, tmp_path)):
         try:
             endpoint, _ = adapter.match(path.split("?")[0], method=method)
         except RequestRedirect:  # pragma: no cover - table paths are canonical
