@@ -145,6 +145,9 @@ def matching(user: User, search: Search) -> Any:
             query = query.where(getattr(Recording, name) == value)
     if search.number:
         query = query.where(Recording.phone.contains(search.number))
+        if user.role == "agent":  # agents may not probe the digits a masking campaign hides
+            masking = Campaign.select(Campaign.id).where(Campaign.mask_numbers == True)  # noqa: E712
+            query = query.where(Recording.campaign.not_in(masking))
     if search.direction:
         query = query.where(Recording.direction == search.direction)
     if search.disposition:

@@ -5,6 +5,7 @@ leak into another role's run; a second test checks the table covers every route.
 """
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,14 +197,16 @@ def _call(client: Any, method: str, path: str, payload: Any) -> int:
 
 
 @pytest.mark.parametrize("username", ROLES, ids=[ROLE_OF[r] for r in ROLES])
-def test_every_endpoint_answers_each_role_as_designed(username, world, make_client, tmp_path):
-    client = make_client(username, recordings_dir=str(tmp_path))
+def test_every_endpoint_answers_each_role_as_designed(username, world, make_client):
+    # (no tmp_path fixture: tests/control/test_postgres.py calls this with these three arguments)
     role = ROLE_OF[username]
     wrong = []
-    for method, path, payload, expect in table(with_recordings(world, tmp_path)):
-        got = _call(client, method, path, payload)
-        if got != expect(role):
-            wrong.append(f"{method} {path}: expected {expect(role)}, got {got}")
+    with tempfile.TemporaryDirectory() as recordings_dir:
+        client = make_client(username, recordings_dir=recordings_dir)
+        for method, path, payload, expect in table(with_recordings(world, Path(recordings_dir))):
+            got = _call(client, method, path, payload)
+            if got != expect(role):
+                wrong.append(f"{method} {path}: expected {expect(role)}, got {got}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
 
 
