@@ -64,6 +64,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pacers", default="progressive,vicidial_adapt,predictive")
     parser.add_argument("--vicidial-method", default="ADAPT_HARD_LIMIT",
                         choices=("ADAPT_HARD_LIMIT", "ADAPT_AVERAGE", "ADAPT_TAPERED"))
+    parser.add_argument("--predictive-settings", type=json.loads, default={},
+                        help='JSON keyword arguments for the predictive pacer, e.g. {"threshold": 0.05}')
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--plot", dest="plot_out")
@@ -94,7 +96,8 @@ def _run(job: tuple[SimConfig, str, dict, int]) -> tuple[float, str, int, int, d
 def run_grid(args: argparse.Namespace) -> list[dict[str, float | str | int]]:
     pacers = [p.strip() for p in args.pacers.split(",") if p.strip()]
     rates = [0.3] if args.drift else args.answer_rates
-    settings: dict[str, dict] = {"vicidial_adapt": {"method": args.vicidial_method}}
+    settings: dict[str, dict] = {"vicidial_adapt": {"method": args.vicidial_method},
+                                 "predictive": dict(args.predictive_settings)}
     if args.vicidial_method == "ADAPT_TAPERED":
         settings["vicidial_adapt"]["shift_end"] = args.hours * 3600.0
     jobs = [(_config(args, rate, team), mode, settings.get(mode, {}), seed)
