@@ -237,12 +237,7 @@ class InboundConnection(ESLSession, InboundESL):
         self.closing = True
         if self._reconnector is not None:
             self._reconnector.kill(block=False)
-        if self.connected:
-            try:
-                self.command(commands.exit_(), timeout=2)
-            except (ESLError, TimeoutError):
-                pass
-        super().close()
+        self.exit_and_close()
 
     def stop(self) -> None:
         """greenswitch name for `close()`."""

@@ -241,12 +241,7 @@ class OutboundCall(ESLSession):
 
         A live channel is hung up by FreeSWITCH at that point unless `resume()` was sent.
         """
-        if self.connected:
-            try:
-                self.command(commands.exit_(), timeout=2)
-            except (ESLError, TimeoutError):
-                pass
-        super().close()
+        self.exit_and_close()
 
 
 class OutboundServer:

@@ -142,6 +142,15 @@ class ESLSession:
             self._dispatch_queue.put(None)
             self._dispatcher.join(timeout=5)
 
+    def exit_and_close(self) -> None:
+        """Send `exit` while the socket is open (FreeSWITCH answers and closes), then close."""
+        if self.connected:
+            try:
+                self.command(commands.exit_(), timeout=2)
+            except (ESLError, TimeoutError):
+                pass
+        ESLSession.close(self)
+
     # -- commands -------------------------------------------------------------------------
     def command(self, data: bytes, timeout: float | None = 30.0) -> Frame:
         """Send one command (bytes from engine.esl.commands) and wait for its reply frame.
