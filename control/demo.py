@@ -10,6 +10,7 @@ import time
 
 import click
 
+from engine.api import EngineAPI
 from engine.settings import Settings
 from engine.store import (
     Agent,
@@ -111,14 +112,14 @@ def _start_simswitch(settings: Settings) -> subprocess.Popen[bytes] | None:
     return proc if proc.poll() is None else None
 
 
-def _ready_simulated_agents(engine: object) -> None:
+def _ready_simulated_agents(engine: EngineAPI) -> None:
     for username in DEMO_AUTO_READY:
         agent = Agent.select().join(User).where(User.username == username).first()
         if agent is None:
             continue
         try:
-            engine.agent_login(agent.id)  # type: ignore[attr-defined]
-            engine.agent_ready(agent.id)  # type: ignore[attr-defined]
+            engine.agent_login(agent.id)
+            engine.agent_ready(agent.id)
         except Exception as exc:  # noqa: BLE001 - the demo goes on without that colleague
             log.warning("demo agent %s not made ready: %s", username, exc)
 
