@@ -91,6 +91,15 @@ DEFAULT_DIALPLAN: dict[str, list[str]] = {
 }
 
 
+# The 28 modules of the shared FreeSWITCH test bundle (../shared/freeswitch/README.md): no mod_amd.
+BUNDLE_MODULES = (
+    "mod_avmd", "mod_callcenter", "mod_commands", "mod_conference", "mod_console", "mod_db",
+    "mod_dialplan_xml", "mod_dptools", "mod_esf", "mod_event_socket", "mod_expr", "mod_fifo", "mod_hash",
+    "mod_local_stream", "mod_logfile", "mod_loopback", "mod_native_file", "mod_opus", "mod_say_en",
+    "mod_say_ru", "mod_say_zh", "mod_sndfile", "mod_sofia", "mod_spandsp", "mod_tone_stream",
+    "mod_valet_parking", "mod_voicemail", "mod_xml_curl")
+
+
 @dataclass
 class Scenario:
     """The whole simulated world."""
@@ -102,6 +111,8 @@ class Scenario:
     gateways: list[str] = field(default_factory=list)
     dialplan: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_DIALPLAN))
     inbound_extension: str = "inbound_socket"
+    # Loaded FreeSWITCH modules (`modules:`); the default is the shared test bundle's set.
+    modules: list[str] = field(default_factory=lambda: list(BUNDLE_MODULES))
 
     def customer_for(self, number: str) -> CustomerProfile | None:
         """First customer profile whose pattern matches `number`."""
@@ -228,7 +239,7 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: top level must be a mapping")
-    known = {"seed", "customers", "agents", "inbound", "gateways", "dialplan"}
+    known = {"seed", "customers", "agents", "inbound", "gateways", "dialplan", "modules"}
     unknown = set(data) - known
     if unknown:
         raise ScenarioError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -242,6 +253,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     if not isinstance(gateways, list):
         raise ScenarioError("gateways: expected a list of names")
     scenario.gateways = [str(g) for g in gateways]
+    if "modules" in data:
+        modules = data["modules"]
+        if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+            raise ScenarioError("modules: expected a list of module names (mod_amd, mod_avmd, ...)")
+        scenario.modules = list(modules)
     dialplan = data.get("dialplan", {}) or {}
     if not isinstance(dialplan, dict):
         raise ScenarioError("dialplan: expected a mapping extension -> list of 'app args'")
