@@ -8,7 +8,8 @@ import time
 from typing import TYPE_CHECKING
 
 from simswitch.apis import API_TABLE, Apis, api
-from simswitch.showtables import show_api, show_table, sofia_status
+from simswitch.apps import APP_INFO
+from simswitch.showtables import _render, show_api, show_table, sofia_status
 
 if TYPE_CHECKING:
     from simswitch.switch import Switch
@@ -60,7 +61,39 @@ def _show(self: Apis, args: str) -> str:
     as_json = words[-2:] == ["as", "json"]
     if words[0] == "api":
         return show_api(API_TABLE, as_json)
+    if words[0] in ("application", "modules"):
+        return show_modules(self.switch, words[0], as_json, "count" in words[1:])
     return show_table(self.switch, words[0], as_json, "count" in words[1:])
+
+
+MOD_DIR = "/usr/local/freeswitch/lib/freeswitch/mod"
+
+
+def show_modules(switch: Switch, table: str, as_json: bool, count_only: bool) -> str:
+    """`show application` (name,description,syntax,ikey) or `show modules`
+    (type,name,ikey,filename) for the scenario's loaded modules: an application of a module
+    that is not loaded is not listed, as on the real switch."""
+    loaded = set(switch.scenario.modules)
+    apps = sorted((name, info) for name, info in APP_INFO.items() if info.module in loaded)
+    if table == "application":
+        rows = [{"name": name, "description": info.description, "syntax": info.syntax, "ikey": info.module}
+                for name, info in apps]
+        return _render(rows, ("name", "description", "syntax", "ikey"), as_json, count_only)
+    interfaces = [("api", name, "mod_commands") for name in sorted(API_TABLE)]
+    interfaces += [("application", name, info.module) for name, info in apps]
+    rows = [{"type": kind, "name": name, "ikey": module, "filename": f"{MOD_DIR}/{module}.so"}
+            for kind, name, module in sorted(interfaces, key=lambda i: (i[0], i[1]))]
+    return _render(rows, ("type", "name", "ikey", "filename"), as_json, count_only)
+
+
+@api("module_exists", "<module>", "Check if module exists")
+def _module_exists(self: Apis, args: str) -> str:
+    """mod_commands.c module_exists_function: `true`/`false` with no newline; nothing (so
+    ESL answers `-ERR no reply`) without an argument."""
+    name = args.strip()
+    if not name:
+        return ""
+    return "true" if name in self.switch.scenario.modules else "false"
 
 
 @api("global_getvar", "<var>", "Get global var")

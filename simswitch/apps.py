@@ -44,20 +44,46 @@ AppFunc = Callable[["Channel", str], "str | None"]
 APPS: dict[str, AppFunc] = {}
 
 
-def app(name: str) -> Callable[[AppFunc], AppFunc]:
-    """Register a dialplan application."""
+@dataclass(frozen=True)
+class AppInfo:
+    """What `show application` lists: the module (ikey) that provides it, description, syntax."""
+
+    module: str
+    description: str
+    syntax: str = ""
+
+
+APP_INFO: dict[str, AppInfo] = {}
+
+
+def app(name: str, module: str = "mod_dptools", description: str = "",
+        syntax: str = "") -> Callable[[AppFunc], AppFunc]:
+    """Register a dialplan application provided by `module` (absent when it is not loaded)."""
     def register(func: AppFunc) -> AppFunc:
         APPS[name] = func
+        APP_INFO[name] = AppInfo(module, description or name, syntax)
         return func
     return register
 
 
+def application(chan: Channel, name: str) -> AppFunc | None:
+    """The application `name` when its module is loaded on this switch, else None."""
+    info = APP_INFO.get(name)
+    if info is None or info.module not in chan.switch.scenario.modules:
+        return None
+    return APPS.get(name)
+
+
 def execute(chan: Channel, msg: Message) -> None:
     """Run one application with its EXECUTE / EXECUTE_COMPLETE events (loops honoured)."""
-    func = APPS.get(msg.app)
+    func = application(chan, msg.app)
     try:
         if func is None:
+            # switch_core_session_execute_application: no EXECUTE events, the channel hangs
+            # up DESTINATION_OUT_OF_ORDER (checked on the real switch executing amd without mod_amd).
             log.info("%s: invalid application %s", chan.uuid, msg.app)
+            chan.switch.log_line(3, f"Invalid Application {msg.app}\n", "switch_core_session.c",
+                                 "switch_core_session_execute_application_get_flags", 2771)
             chan.hangup("DESTINATION_OUT_OF_ORDER")
             return
         # switch_ivr_parse_event sets CF_EVENT_LOCK around an `event-lock` application, and
@@ -356,7 +382,7 @@ def _bridge(chan: Channel, arg: str) -> None:
     chan.switch.bridge_app(chan, arg)
 
 
-@app("conference")
+@app("conference", "mod_conference")
 def _conference(chan: Channel, arg: str) -> None:
     chan.switch.conferences.join(chan, arg)
 
@@ -372,12 +398,12 @@ def _eavesdrop(chan: Channel, arg: str) -> None:
     serve_messages(chan, until=lambda: not target.alive)
 
 
-@app("socket")
+@app("socket", "mod_event_socket", "Connect to a socket", "<ip>[:<port>]")
 def _socket(chan: Channel, arg: str) -> None:
     chan.switch.outbound_socket(chan, arg)
 
 
-@app("amd")
+@app("amd", "mod_amd", "Voice activity detection (blocking)", "[<key>=<value>]*")
 def _amd(chan: Channel, arg: str) -> None:
     """mod_amd style: sets amd_result (MACHINE/HUMAN) and amd_cause."""
     machine = chan.variables.get("sim_is_machine") == "true"
@@ -386,7 +412,7 @@ def _amd(chan: Channel, arg: str) -> None:
     chan.variables["amd_cause"] = "LONGGREETING" if machine else "HUMAN"
 
 
-@app("avmd_start")
+@app("avmd_start", "mod_avmd", "Start avmd detection")
 def _avmd_start(chan: Channel, arg: str) -> None:
     """mod_avmd style: fires CUSTOM avmd::beep when a machine greeting ends."""
     if chan.variables.get("sim_is_machine") != "true":
@@ -401,6 +427,6 @@ def _avmd_start(chan: Channel, arg: str) -> None:
     gevent.spawn_later(greeting / chan.switch.clock.speed, beep)
 
 
-@app("avmd_stop")
+@app("avmd_stop", "mod_avmd", "Stop avmd detection")
 def _avmd_stop(chan: Channel, arg: str) -> None:
     return None

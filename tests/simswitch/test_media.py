@@ -9,7 +9,7 @@ import pytest
 
 from engine.esl.event import Event
 from simswitch.media import play_length, write_wav
-from simswitch.scenario import parse_scenario
+from simswitch.scenario import BUNDLE_MODULES, parse_scenario
 from simswitch.switch import SimSwitch
 from tests.simswitch.client import Client, named
 
@@ -32,7 +32,8 @@ def sim_seconds(start: Event, stop: Event) -> float:
 def line():
     scenario = parse_scenario({"customers": [
         {"prefix": "1", "ring_time": 0.1, "talk_time": 3600, "dtmf": ["42#"]},
-        {"prefix": "9", "ring_time": 0.1, "talk_time": 3600, "machine": 1.0, "greeting": 3}]})
+        {"prefix": "9", "ring_time": 0.1, "talk_time": 3600, "machine": 1.0, "greeting": 3}],
+        "modules": [*BUNDLE_MODULES, "mod_amd"]})  # amd needs mod_amd, which the bundle lacks
     sim = SimSwitch(port=0, scenario=scenario, speed=10.0).start()
     client = Client(sim.port)
     client.command("event plain ALL")
