@@ -40,6 +40,11 @@ def site_values(settings: Settings, **overrides: str) -> dict[str, str]:
         "did_pattern": str(settings.extra.get("fs_did_pattern", r"^\+?\d{2,15}$")),
         "directory_url": f"http://{web_host}:{settings.web_port}/freeswitch/directory",
         "sip_domain": str(settings.extra.get("sip_domain", "$${domain}")),
+        "sounds_dir": str(pathlib.Path(settings.sounds_dir).resolve()),
+        "moh_dir": str(pathlib.Path(settings.sounds_dir).resolve() / "moh"),
+        "engine_down_destination": str(settings.extra.get("fs_engine_down_destination",
+                                                          "engine_down XML fscc_fallback")),
+        "engine_down_mailbox": str(settings.extra.get("fs_engine_down_mailbox", "fscc")),
     }
     values.update({k: v for k, v in overrides.items() if v})
     _check(values)
@@ -59,6 +64,9 @@ def _check(values: Mapping[str, str]) -> None:
         re.compile(values["did_pattern"])
     except re.error as exc:
         raise RenderError(f"did_pattern: bad regular expression: {exc}") from None
+    if len(values["engine_down_destination"].split()) not in (1, 3):
+        raise RenderError("fs_engine_down_destination: expected 'EXTENSION' or 'EXTENSION XML CONTEXT', "
+                          f"got {values['engine_down_destination']!r}")
     for key in ("esl_password_env", "directory_credentials_env"):
         if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", values[key]):
             raise RenderError(f"{key}: not an environment variable name: {values[key]!r}")

@@ -42,3 +42,38 @@ def test_cli_render(tmp_path: pathlib.Path) -> None:
     bad = CliRunner().invoke(fs_config, ["render", "--out", str(tmp_path / "x"), "--engine-cidr", "0.0.0.0/0"],
                              obj={"settings": Settings()})
     assert bad.exit_code != 0 and "too wide" in bad.output
+
+
+def test_render_fits_a_stock_tree(tmp_path: pathlib.Path) -> None:
+    """Files land where a stock FreeSWITCH includes them and mean what they say there."""
+    settings = Settings(sounds_dir=str(pathlib.Path(__file__).resolve().parents[2] / "sounds"))
+    written = render(tmp_path, site_values(settings))
+    # Stock sofia.conf.xml includes sip_profiles/*.xml directly under <profiles>: only whole
+    # <profile> documents may go there (loose <param>s would be ignored by sofia).
+    for path in written:
+        relative = path.relative_to(tmp_path)
+        if relative.parts[0] == "sip_profiles" and len(relative.parts) == 2:
+            assert ET.parse(path).getroot().find("profile") is not None, relative
+    # The directory replaces the stock users: no <user> is served from files.
+    directory = ET.parse(tmp_path / "directory/default.xml").getroot()
+    assert directory.find("domain") is not None and not list(directory.iter("user"))
+    # Music on hold comes from fscc's own sounds, which hold a playable file.
+    streams = ET.parse(tmp_path / "autoload_configs/local_stream.conf.xml").getroot()
+    paths = {d.get("name"): pathlib.Path(d.get("path") or "") for d in streams.iter("directory")}
+    assert {"moh", "moh/8000"} <= set(paths)
+    assert list(paths["moh"].glob("*.wav"))
+    # The socket app falls through only when it cannot connect: the fallback follows it.
+    extension = ET.parse(tmp_path / "dialplan/public/00_fscc.xml").getroot().find("extension")
+    assert extension is not None
+    apps = [(a.get("application"), a.get("data") or "") for a in extension.iter("action")]
+    names = [name for name, _ in apps]
+    assert names.index("socket") < names.index("playback") < names.index("transfer")
+    assert (dict(apps)["playback"]).endswith("/fallback.wav")
+    assert dict(apps)["transfer"] == "engine_down XML fscc_fallback"
+    fallback = ET.parse(tmp_path / "dialplan/fscc_fallback.xml").getroot()
+    assert fallback.find("context").get("name") == "fscc_fallback"  # type: ignore[union-attr]
+
+
+def test_engine_down_destination_is_checked() -> None:
+    with pytest.raises(RenderError, match="fs_engine_down_destination"):
+        site_values(Settings(extra={"fs_engine_down_destination": "a b"}))
