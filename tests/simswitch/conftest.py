@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import gevent
 import pytest
 
 from simswitch.scenario import parse_scenario
@@ -54,6 +55,21 @@ def fixture_scenario(ports: dict[str, int]) -> dict:
     }
 
 
+def quiesce(target: Target, timeout: float = 30.0) -> None:
+    """Hang up every channel of a real switch and wait until `show channels` is empty, so a
+    test starts (and leaves) the switch in a known state."""
+    from tests.simswitch.client import Client  # imports the engine's parser: tests only
+
+    client = Client(target.port, target.password, target.host)
+    try:
+        client.api("hupall NORMAL_CLEARING")
+        with gevent.Timeout(timeout, AssertionError(f"channels left after {timeout} s")):
+            while client.api("show channels count").strip() != "0 total.":
+                gevent.sleep(0.1)
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def esl_target() -> Iterator[Target]:
     """A simswitch dressed as the capture machine (hostname vm, 192.0.2.2), or real FS."""
@@ -62,7 +78,10 @@ def esl_target() -> Iterator[Target]:
         host, _, rest = real.partition(":")
         port, _, password = rest.partition(":")
         listeners = {"esl_outbound": _listener(8084), "esl_outbound2": _listener(8085)}
-        yield Target(host, int(port or 8021), password or "ClueCon", listeners)
+        target = Target(host, int(port or 8021), password or "ClueCon", listeners)
+        quiesce(target)
+        yield target
+        quiesce(target)
     else:
         listeners = {"esl_outbound": _listener(0), "esl_outbound2": _listener(0)}
         ports = {name: sock.getsockname()[1] for name, sock in listeners.items()}

@@ -3,7 +3,7 @@
 The client side of each capture (`NAME.sent.bin`, timed by `NAME.jsonl`) is sent again;
 before each command we wait until as many frames have arrived as the real client had seen
 when it sent that command. UUIDs in commands are mapped from the real run to ours by order
-of first appearance of `Unique-ID`. Frames are parsed with `engine.esl.parser.ESLParser`.
+of first appearance of `Unique-ID`, conference member ids by order of joining. Frames are parsed with `engine.esl.parser.ESLParser`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import gevent
 
 from engine.esl.parser import ESLParser, Frame
 
+Rewrite = Callable[[str, list[Frame]], str]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "esl"
+# `conference NAME ACTION MEMBER-ID`: mod_conference numbers members globally since load.
+MEMBER_COMMAND_RE = re.compile(rb"^((?:bg)?api conference \S+ \S+ )(\d+)(?=\s)")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EVENT_TYPES = ("text/event-plain", "text/event-json", "text/event-xml")
 # Variables whose presence we check on matching events (the rest are module detail).
@@ -62,6 +66,34 @@ class Transcript:
             elif op["dir"] == "send":
                 sends.append((seen, raw))
         return cls(name, sends, frames)
+
+
+def first_member_ids(frames: list[Frame]) -> list[str]:
+    """Conference member ids in order of their add-member events."""
+    order: list[str] = []
+    for frame in frames:
+        event = frame.event
+        if event is None or event.get("Action") != "add-member":
+            continue
+        member = event.get("Member-ID")
+        if member and member not in order:
+            order.append(member)
+    return order
+
+
+def map_ids(data: bytes, real: list[Frame], ours: list[Frame]) -> bytes:
+    """Rewrite a command of the real run for ours: channel UUIDs by order of first
+    appearance, conference member ids by order of joining (ids no member had stay)."""
+    mine = first_uuids(ours)
+    for position, uuid in enumerate(first_uuids(real)):
+        if position < len(mine):
+            data = data.replace(uuid.encode(), mine[position].encode())
+    members = dict(zip(first_member_ids(real), first_member_ids(ours), strict=False))
+
+    def member(match: re.Match[bytes]) -> bytes:
+        mapped = members.get(match.group(2).decode(), match.group(2).decode())
+        return match.group(1) + mapped.encode()
+    return MEMBER_COMMAND_RE.sub(member, data)
 
 
 def first_uuids(frames: list[Frame]) -> list[str]:
@@ -122,7 +154,6 @@ def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
     so far) to wait for before sending it: used where the real run's order came from
     something outside this connection or from FreeSWITCH's thread timing.
     """
-    real_uuids = first_uuids(transcript.frames)
     for index, (seen_before, data) in enumerate(transcript.sends):
         conn.wait_frames(seen_before, timeout)
         condition = (hold or {}).get(index)
@@ -132,10 +163,7 @@ def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
                     gevent.sleep(0.005)
         elif condition is not None:
             condition.wait(timeout=30)
-        ours = first_uuids(conn.frames)
-        for position, real in enumerate(real_uuids):
-            if position < len(ours):
-                data = data.replace(real.encode(), ours[position].encode())
+        data = map_ids(data, transcript.frames, conn.frames)
         try:
             conn.sock.sendall(data)
         except OSError:
@@ -164,14 +192,17 @@ def normalize(text: str) -> str:
     return re.sub(r"\d+", "N", text)
 
 
-def reply_key(frame: Frame) -> tuple[str, str]:
-    """(Content-Type, normalized reply text or body) of a non-event frame."""
+def reply_key(frame: Frame, rewrite: Rewrite | None = None,
+              frames: list[Frame] | None = None) -> tuple[str, str]:
+    """(Content-Type, normalized reply text or body) of a non-event frame; `rewrite(text,
+    frames)` first removes what belongs to the deployment rather than to this run."""
     ctype = frame.content_type or ""
     if frame.is_channel_data:
         return ctype + "+channel-data", normalize(frame.reply_text or "")
     if ctype == "command/reply":
         return ctype, normalize(frame.headers.get("Reply-Text", ""))
-    return ctype, normalize(frame.text)
+    text = frame.text if rewrite is None else rewrite(frame.text, frames or [])
+    return ctype, normalize(text)
 
 
 def header_names(frame: Frame) -> set[str]:
@@ -198,12 +229,14 @@ class Diff:
 
 
 def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None = None,
-            body_rules: dict[str, Any] | None = None) -> Diff:
-    """Replies/bodies in order, event names in order, header names per matching event."""
+            body_rules: dict[str, Any] | None = None, rewrite: Rewrite | None = None) -> Diff:
+    """Replies/bodies in order, event names in order per source, header names per matching
+    event. `rewrite(text, frames)` is applied to every api body of each side (with that
+    side's frames) before comparing."""
     skip = skip_events or set()
     diff = Diff()
-    real_replies = [reply_key(f) for f in real if f.content_type not in EVENT_TYPES]
-    our_replies = [reply_key(f) for f in ours if f.content_type not in EVENT_TYPES]
+    real_replies = [reply_key(f, rewrite, real) for f in real if f.content_type not in EVENT_TYPES]
+    our_replies = [reply_key(f, rewrite, ours) for f in ours if f.content_type not in EVENT_TYPES]
     rules = body_rules or {}
     for index in range(max(len(real_replies), len(our_replies))):
         want = real_replies[index] if index < len(real_replies) else None
@@ -221,14 +254,13 @@ def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None =
         extra = header_names(got_frame) - header_names(want_frame)
         if missing or extra:
             diff.headers.append(f"connect reply: missing {sorted(missing)} extra {sorted(extra)}")
-    real_groups = channel_sequences(real, skip)
-    our_groups = channel_sequences(ours, skip)
-    for index in range(max(len(real_groups), len(our_groups))):
-        real_group = real_groups[index] if index < len(real_groups) else []
-        our_group = our_groups[index] if index < len(our_groups) else []
+    real_groups = event_sequences(real, skip)
+    our_groups = event_sequences(ours, skip)
+    for label in list(real_groups) + [k for k in our_groups if k not in real_groups]:
+        real_group = real_groups.get(label, [])
+        our_group = our_groups.get(label, [])
         want_names = [event_key(f) for f in real_group]
         got_names = [event_key(f) for f in our_group]
-        label = "non-channel events" if index == 0 else f"channel #{index}"
         if want_names != got_names:
             diff.events.append(f"{label} order differs:\n  real {want_names}\n  ours {got_names}")
         for real_event, our_event in zip(real_group, our_group, strict=False):
@@ -242,14 +274,42 @@ def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None =
     return diff
 
 
-def channel_sequences(frames: list[Frame], skip: set[str]) -> list[list[Frame]]:
-    """[non-channel events, then each channel's events] — FreeSWITCH runs every channel in
-    its own thread, so only the order within one channel (and among global events) is fixed."""
-    groups: dict[str, list[Frame]] = {"": []}
-    for frame in frames:
-        if frame.content_type not in EVENT_TYPES or event_key(frame) in skip:
-            continue
+def event_source(event: Any) -> str:
+    """The FreeSWITCH thread an event without a channel comes from: one per event name or
+    custom subclass, and for mod_callcenter one per agent (CC-Agent) beside the queue's."""
+    name = event.get("Event-Subclass") or event.get("Event-Name") or "?"
+    agent = event.get("CC-Agent")
+    return f"{name} {agent}" if agent else name
+
+
+def event_sequences(frames: list[Frame], skip: set[str]) -> dict[str, list[Frame]]:
+    """Events grouped by where FreeSWITCH fixes their order: each channel runs in its own
+    thread, and events without a channel come from per-source threads
+    (`non-channel events (source)`). Only the order within a group is protocol; the
+    interleaving across groups is thread timing. Channels are labelled by their name (without the host) and
+    the order of first appearance among channels of that name (`loopback/esl_cc-a #1`),
+    since channels that only show up at `hupall` appear in any order."""
+    events = [f for f in frames if f.content_type in EVENT_TYPES and event_key(f) not in skip]
+    names: dict[str, str] = {}
+    for frame in events:
         event = frame.event
         assert event is not None
-        groups.setdefault(event.get("Unique-ID") or "", []).append(frame)
-    return list(groups.values())
+        uuid = event.get("Unique-ID")
+        if uuid and not names.get(uuid):
+            # the host part (`@192.0.2.2:5071`) is deployment, the endpoint and user are not
+            names[uuid] = (event.get("Channel-Name") or "").split("@")[0]
+    groups: dict[str, list[Frame]] = {}
+    labels: dict[str, str] = {}
+    for frame in events:
+        event = frame.event
+        assert event is not None
+        uuid = event.get("Unique-ID")
+        if uuid:
+            if uuid not in labels:
+                same = sum(1 for other in labels if names[other] == names[uuid])
+                labels[uuid] = f"channel {names[uuid] or '?'} #{same + 1}"
+            label = labels[uuid]
+        else:
+            label = f"non-channel events ({event_source(event)})"
+        groups.setdefault(label, []).append(frame)
+    return groups
