@@ -105,7 +105,12 @@ class CallFlow:
             elif kind == "agent":
                 self.enqueue(call, self.agent_queue(target))
             elif kind == "voicemail":
-                for app, arg in (("answer", None), ("voicemail", f"default ${{domain}} {target}"), ("hangup", None)):
+                # fscc's own greeting, then straight to the beep: mod_voicemail's greeting
+                # needs the switch's sound package, and without it the caller only hears
+                # "goodbye" and no message is taken.
+                for app, arg in (("answer", None), ("playback", self.sound("leave_message.wav")),
+                                 ("set", "skip_greeting=true"), ("set", "skip_instructions=true"),
+                                 ("voicemail", f"default ${{domain}} {target}"), ("hangup", None)):
                     engine.switch.execute(call, app, arg)
             elif kind == "number":
                 engine.switch.execute(call, "bridge", engine.external_dial_string(target))

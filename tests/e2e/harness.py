@@ -266,6 +266,10 @@ class Stack:
     def agent_state(self, extension: str) -> dict[str, Any]:
         return dict(self.api("GET", "/desk/state", f"agent{extension}")["state"])
 
+    def channel_running(self, application: str) -> dict[str, Any] | None:
+        """The live channel currently executing `application`, if any."""
+        return next((row for row in self.channels() if row.get("application") == application), None)
+
     def leg_of(self, extension: str) -> dict[str, Any] | None:
         """The live channel of an agent's phone, if any."""
         for row in self.channels():
@@ -273,10 +277,13 @@ class Stack:
                 return row
         return None
 
-    def call_in(self, did: str, *, talk_ms: int, dtmf: str = "", dtmf_delay_ms: int = 1000) -> subprocess.Popen[str]:
-        """One inbound SIPp caller in the background (DTMF as RFC 2833)."""
+    def call_in(self, did: str, *, talk_ms: int, dtmf: str = "", dtmf_delay_ms: int = 1000,
+                echo: bool = False) -> subprocess.Popen[str]:
+        """One inbound SIPp caller in the background (DTMF as RFC 2833; `echo` sends back
+        the audio it receives, so a tone played to it is heard by the switch as speech)."""
         env = self.switch_env()
-        env.update({"TALK_MS": str(talk_ms), "DTMF": dtmf, "DTMF_DELAY_MS": str(dtmf_delay_ms)})
+        env.update({"TALK_MS": str(talk_ms), "DTMF": dtmf, "DTMF_DELAY_MS": str(dtmf_delay_ms),
+                    "INBOUND_RTP_ECHO": "1" if echo else "0"})
         return subprocess.Popen(["bash", str(self.bundle / "sipp" / "inbound-calls.sh"), "1", "1", did], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

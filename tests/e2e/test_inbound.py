@@ -41,7 +41,7 @@ def test_ivr_menu_queue_agent_with_recording(stack: Stack, ready_agents: list[st
         leg = wait_until(lambda: stack.leg_of(answered), 30, f"agent {answered}'s channel")
         # The agent's phone echoes RTP: a tone sent to it comes back, so both directions of
         # the recorded call carry audio only if RTP really flows through the bridge.
-        assert stack.fs_cli(f"uuid_displace {leg['uuid']} start tone_stream://%(400,100,440) 0 mux").startswith("+OK")
+        assert stack.fs_cli(f"uuid_displace {leg['uuid']} start tone_stream://%(400,100,440);loops=-1 0 mux").startswith("+OK")
         output, _ = caller.communicate(timeout=120)
     finally:
         if caller.poll() is None:
@@ -81,3 +81,32 @@ def test_ivr_menu_queue_agent_with_recording(stack: Stack, ready_agents: list[st
     assert 0.8 * talk <= duration <= talk + 1.0, (duration, talk)
     assert abs(recordings[0][1] - duration) <= 1.0
     assert rms > 0.01, f"recording is silent (RMS {rms})"
+
+
+def test_wait_with_fscc_music_then_voicemail(stack: Stack) -> None:
+    """Queue "overflow" has no agents: the caller hears fscc's MOH, then leaves a message."""
+    stack.wait_idle()
+    # mod_local_stream serves `local_stream://moh` from fscc's sounds (rendered config).
+    moh = stack.fs_cli("local_stream show moh")
+    assert "sounds/moh" in moh and "ready:    true" in moh, moh
+    caller = stack.call_in("8003", talk_ms=16000)
+    try:
+        waiting = wait_until(lambda: stack.channel_running("playback"), 30, "the caller to wait in the queue")
+        assert waiting["application_data"] == "local_stream://moh"
+        recording = wait_until(lambda: stack.channel_running("voicemail"), 30, "the overflow to voicemail")
+        # The caller "speaks": a tone mixed into what the switch reads from the caller's leg
+        # (displace flags m+r), as a voice would arrive, for mod_voicemail to record.
+        assert stack.fs_cli(f"uuid_displace {recording['uuid']} start tone_stream://%(400,100,440);loops=-1 0 mr"
+                            ).startswith("+OK")
+        output, _ = caller.communicate(timeout=120)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+    assert "successful=1" in output, output
+    stack.wait_idle()
+    box = stack.fs_run / "storage" / "voicemail" / "default" / "127.0.0.1" / "1000"
+    messages = sorted(box.glob("*.wav"))
+    assert len(messages) == 1, f"no voicemail message in {box}:\n{stack.fs_log_tail()}"
+    assert "Opening Stream [moh" in (stack.fs_run / "log" / "freeswitch.log").read_text(errors="replace")
+    cdr = stack.query("SELECT hangup_cause, legs FROM cdr WHERE destination_number = '8003'")
+    assert cdr and cdr[0][0] == "NORMAL_CLEARING"
