@@ -130,12 +130,14 @@ class Connection:
             self.frames += self._parser.feed(data)
         self.closed = True
 
-    def wait_frames(self, count: int, timeout: float) -> bool:
-        """Wait until `count` frames arrived (or the peer closed); False on timeout."""
+    def wait_frames(self, count: int, timeout: float,
+                    uncounted: frozenset[str] = frozenset()) -> bool:
+        """Wait until `count` frames arrived (or the peer closed), not counting events named
+        in `uncounted`; False on timeout."""
         with gevent.Timeout(timeout, False):
-            while len(self.frames) < count and not self.closed:
+            while counted(self.frames, uncounted) < count and not self.closed:
                 gevent.sleep(0.005)
-            return len(self.frames) >= count
+            return counted(self.frames, uncounted) >= count
         return False
 
     def close(self) -> None:
@@ -146,16 +148,26 @@ class Connection:
         self._reader.kill(block=False)
 
 
+def counted(frames: list[Frame], uncounted: frozenset[str]) -> int:
+    """Frames, less the events named in `uncounted`."""
+    if not uncounted:
+        return len(frames)
+    return sum(1 for f in frames
+               if f.content_type not in EVENT_TYPES or event_key(f) not in uncounted)
+
+
 def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
-           final_wait: float = 8.0, hold: dict[int, Any] | None = None) -> list[Frame]:
+           final_wait: float = 8.0, hold: dict[int, Any] | None = None,
+           optional: frozenset[str] = frozenset()) -> list[Frame]:
     """Send the transcript's commands with real pacing; return the frames received.
 
-    `hold` maps a command index to a gevent Event (or a predicate over the frames received
+    Events named in `optional` are left out of the pacing count on both sides (events the
+    switch may or may not deliver, depending on its thread timing). `hold` maps a command index to a gevent Event (or a predicate over the frames received
     so far) to wait for before sending it: used where the real run's order came from
     something outside this connection or from FreeSWITCH's thread timing.
     """
     for index, (seen_before, data) in enumerate(transcript.sends):
-        conn.wait_frames(seen_before, timeout)
+        conn.wait_frames(counted(transcript.frames[:seen_before], optional), timeout, optional)
         condition = (hold or {}).get(index)
         if callable(condition):
             with gevent.Timeout(timeout, False):
@@ -168,7 +180,7 @@ def replay(transcript: Transcript, conn: Connection, timeout: float = 8.0,
             conn.sock.sendall(data)
         except OSError:
             break
-    conn.wait_frames(len(transcript.frames), final_wait)
+    conn.wait_frames(counted(transcript.frames, optional), final_wait, optional)
     return list(conn.frames)
 
 
@@ -184,8 +196,17 @@ def event_key(frame: Frame) -> str:
     return name
 
 
+# The build stamp of a git checkout (`1.11.3-dev+git~20260821T141014Z~cc93a683ca~64bit`,
+# `(git cc93a68 2026-08-21 14:10:14Z 64bit)`); the capture's build came from `git archive`
+# and has none (`1.11.3-dev~64bit ( 64bit)`). The rest of the version text must match.
+GIT_BUILD_RE = re.compile(r"\+git~\d{8}T\d{6}Z~[0-9a-f]{7,40}|"
+                          r"git [0-9a-f]{7,40} \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ")
+
+
 def normalize(text: str) -> str:
-    """Blank out values that differ between runs (UUIDs, numbers, uptime plurals)."""
+    """Blank out values that differ between runs (UUIDs, numbers, uptime plurals) or
+    between deployments (the build stamp in version strings)."""
+    text = GIT_BUILD_RE.sub("", text)
     text = UUID_RE.sub("<uuid>", text)
     text = re.sub(r"\d+ (year|day|hour|minute|second|millisecond|microsecond)s?\b",
                   r"N \1", text)
