@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.fscc-installed
 
-.PHONY: demo test lint bench venv sysdeps-test sysdeps-media clean
+.PHONY: demo test test-freeswitch lint bench venv sysdeps-test sysdeps-media clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test: $(STAMP) sysdeps-test
 	@if ls tests/browser/test_*.py >/dev/null 2>&1; then \
 	  FSCC_TEST_NO_GEVENT_PATCH=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser; \
 	fi
+
+# The real-switch run (tests marked `freeswitch`: ESL fidelity replays and end-to-end SIP calls).
+# Uses FSCC_FREESWITCH_ESL when set, else starts the FreeSWITCH test bundle found at
+# FSCC_FREESWITCH_BUNDLE (default ../shared/freeswitch). See README, "Running against a real FreeSWITCH".
+test-freeswitch: $(STAMP) sysdeps-test
+	bash .ci/real-switch
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine control simswitch bench tests

@@ -15,6 +15,16 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 ESL_FIXTURES = FIXTURES / "esl"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests a real-switch run (`make test-freeswitch`, `-m freeswitch`) selects: the
+    ones on `esl_target` (simswitch, or the real switch when FSCC_FREESWITCH_ESL is set) and
+    the end-to-end SIP tests."""
+    for item in items:
+        path = str(item.fspath).replace("\\", "/")
+        if "esl_target" in getattr(item, "fixturenames", ()) or "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.freeswitch)
+
+
 @pytest.fixture
 def esl_fixtures() -> pathlib.Path:
     """Directory of the real FreeSWITCH ESL transcripts (see tests/fixtures/esl/README.md)."""

@@ -1,0 +1,88 @@
+"""Outbound over SIP on a real FreeSWITCH: campaigns dial the SIPp customer cloud through the
+`customers` gateway; the cloud answers numbers ending in 0-5, is busy on 6 and never answers
+on 7-9. Every attempt's outcome must be what the cloud did."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import ESL_PASSWORD, ESL_PORT, Stack, wait_until
+from tests.simswitch.client import Client
+
+pytestmark = pytest.mark.timeout(420)
+
+# Expected outcome per number, from the customer cloud's rule on the last digit.
+NUMBERS = {"+12125550120": "answered", "+12125550131": "answered", "+12125550146": "busy",
+           "+12125550157": "no_answer"}
+
+
+@pytest.fixture
+def customers(stack: Stack) -> Iterator[None]:
+    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1500", "CUSTOMER_TALK_MS": "5000"})
+    yield
+    stack.sipp("customers.sh", "stop", check=False)
+
+
+def _epoch(event: Any, header: str = "Event-Date-Timestamp") -> float:
+    return int(event.get(header)) / 1e6
+
+
+def _stamp(text: str) -> float:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def _campaign(stack: Stack, name: str, dial_mode: str, agent_extensions: list[str], **fields: Any) -> int:
+    payload = {"name": name, "dial_mode": dial_mode, "caller_id_number": "+12125550100",
+               "local_window_start": "00:00", "local_window_end": "23:59", "ring_timeout_seconds": 15,
+               "max_attempts": 1, "wrap_up_seconds": 0, **fields}
+    campaign = stack.api("POST", "/campaigns", payload=payload)
+    campaign_id = int(campaign["id"])
+    agents = {a["extension"]: a["id"] for a in stack.api("GET", "/agents")["items"]}
+    for extension in agent_extensions:
+        stack.api("POST", "/campaign-agents", payload={"campaign": campaign_id, "agent": agents[extension]})
+    for phone in NUMBERS:
+        stack.api("POST", f"/campaigns/{campaign_id}/contacts", payload={"phone": phone})
+    return campaign_id
+
+
+def _finished(stack: Stack, campaign_id: int) -> bool:
+    rows = stack.query("SELECT status FROM contact WHERE campaign_id = ?", campaign_id)
+    return len(rows) == len(NUMBERS) and all(status not in ("new", "claimed", "dialing") for (status,) in rows)
+
+
+@pytest.mark.parametrize("dial_mode", ["progressive", "predictive"])
+def test_campaign_outcomes_match_the_customer_cloud(stack: Stack, ready_agents: list[str], customers: None,
+                                                    dial_mode: str) -> None:
+    events = Client(ESL_PORT, ESL_PASSWORD)
+    try:
+        assert events.command("event plain CHANNEL_ANSWER CHANNEL_BRIDGE") == "+OK event listener enabled plain"
+        campaign_id = _campaign(stack, f"e2e {dial_mode}", dial_mode, ready_agents)
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+        wait_until(lambda: _finished(stack, campaign_id), 240, f"every contact of the {dial_mode} campaign dialed")
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+        stack.wait_idle()
+        attempts = stack.query("SELECT phone, outcome, hangup_cause, origination_uuid, answered_at, connected_at, "
+                               "agent_id FROM attempt WHERE campaign_id = ? ORDER BY id", campaign_id)
+        bridges = {e.get(side): e for e in events.events("CHANNEL_BRIDGE")
+                   for side in ("Bridge-A-Unique-ID", "Bridge-B-Unique-ID")}
+        answers = {e.get("Unique-ID"): e for e in events.events("CHANNEL_ANSWER")}
+    finally:
+        events.close()
+
+    assert sorted(a[0] for a in attempts) == sorted(NUMBERS), attempts
+    for phone, outcome, cause, uuid, answered_at, connected_at, agent_id in attempts:
+        assert outcome == NUMBERS[phone], (phone, outcome, cause)
+        if outcome != "answered":
+            assert connected_at is None and agent_id is None
+            continue
+        # Answered customers were bridged to a ready agent; connected_at is that bridge,
+        # not the customer's answer (the agent phone answers a second after being offered).
+        assert agent_id is not None and uuid in bridges, (phone, uuid, len(events.events()), list(bridges))
+        bridge_at, answer_at = _epoch(bridges[uuid]), _epoch(answers[uuid])
+        assert bridge_at > answer_at
+        assert abs(_stamp(connected_at) - bridge_at) < abs(_stamp(connected_at) - answer_at), \
+            (phone, connected_at, bridge_at, answer_at)
+        assert abs(_stamp(answered_at) - answer_at) < abs(_stamp(answered_at) - bridge_at)
