@@ -8,8 +8,8 @@ import pytest
 
 from engine.esl.parser import Frame
 from tests.simswitch.conftest import Target
-from tests.simswitch.replay import compare
-from tests.simswitch.test_fidelity_inbound import run
+from tests.simswitch.replay import Transcript, compare, event_key
+from tests.simswitch.test_fidelity_inbound import TIMER_EVENTS, run
 
 
 def _first_member_settled(frames: list) -> bool:
@@ -38,17 +38,47 @@ def members_of_this_run(text: str, frames: list[Frame]) -> str:
     return "\n".join([lines[0], *rows, *[line for line in lines[1:] if "|" not in line]])
 
 
+HANGUP = frozenset({"CHANNEL_HANGUP_COMPLETE"})
+
+
+def hangups_of(frames: list[Frame]) -> list[Frame]:
+    return [f for f in frames if f.event is not None and event_key(f) in HANGUP]
+
+
+def forget_agent(target: Target) -> None:
+    """Remove the capture's agent and tier, which a run that stopped half-way leaves."""
+    from tests.simswitch.client import Client
+
+    client = Client(target.port, target.password, target.host)
+    client.api("callcenter_config tier del support@default agent1@default")
+    client.api("callcenter_config agent del agent1@default")
+    client.close()
+
+
 def test_callcenter_matches(esl_target: Target, request: pytest.FixtureRequest) -> None:
     if esl_target.sim is not None:
         request.applymarker(pytest.mark.xfail(
             reason="mod_callcenter is not simulated: simswitch answers "
             "`-ERR callcenter_config Command not found!` like a FreeSWITCH without it",
             strict=True))
+    if esl_target.sim is None:
+        forget_agent(esl_target)
     # simswitch answers every command at once and then lacks the call's events: do not
     # wait for them there; the real switch gets the capture's pacing.
     wait = 0.3 if esl_target.sim is not None else 10.0
-    transcript, frames = run(esl_target, "g_callcenter", timeout=wait, final_wait=wait)
-    diff = compare(transcript.frames, frames, rewrite=members_of_this_run)
+    transcript = Transcript.load("g_callcenter", ignore=TIMER_EVENTS)
+    # The agent's loopback pair bows out at a moment of its own (often before `hupall`,
+    # sometimes only with it): pacing does not count hangups; the agent is logged out once
+    # every channel of the capture hung up, as in the real run.
+    hangups = len(hangups_of(transcript.frames))
+    logout = next(i for i, (_, data) in enumerate(transcript.sends) if b"Logged Out" in data)
+    transcript, frames = run(esl_target, "g_callcenter", timeout=wait, final_wait=wait,
+                             optional=HANGUP, hold={logout: lambda frames: len(
+                                 hangups_of(frames)) >= hangups})
+    # mod_callcenter's agent leg bows out of the loopback pair while the caller id of the
+    # echo leg behind it is propagated: its caller id name may or may not be set by then.
+    racy = {"channel loopback/esl_agent-a #1": {"Caller-Caller-ID-Name"}}
+    diff = compare(transcript.frames, frames, rewrite=members_of_this_run, racy_headers=racy)
     assert diff.empty(), str(diff)
 
 
