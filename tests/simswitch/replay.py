@@ -253,12 +253,15 @@ class Diff:
 
 def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None = None,
             body_rules: dict[str, Any] | None = None, rewrite: Rewrite | None = None,
-            racy_headers: dict[str, set[str]] | None = None) -> Diff:
+            racy_headers: dict[tuple[str, str], set[str]] | None = None,
+            racy_pairs: dict[tuple[str, str], set[str]] | None = None) -> Diff:
     """Replies/bodies in order, event names in order per source, header names per matching
     event. `rewrite(text, frames)` is applied to every api body of each side (with that
-    side's frames) before comparing. `racy_headers` maps a group label (`channel
-    loopback/esl_agent-a #1`) to header names that group may carry or not: headers that
-    FreeSWITCH omits when empty and whose value another thread sets."""
+    side's frames) before comparing. `racy_headers` maps (group label, event name), e.g.
+    (`channel loopback/esl_agent-a #1`, `CHANNEL_HANGUP_COMPLETE`), to header names it may
+    carry or not: headers FreeSWITCH omits when empty and whose value another thread sets.
+    `racy_pairs` maps two adjacent events of one channel that two threads fire, accepted in
+    either order, to the headers the pair's events may carry or not for the same reason."""
     skip = skip_events or set()
     diff = Diff()
     real_replies = [reply_key(f, rewrite, real) for f in real if f.content_type not in EVENT_TYPES]
@@ -282,23 +285,55 @@ def compare(real: list[Frame], ours: list[Frame], skip_events: set[str] | None =
             diff.headers.append(f"connect reply: missing {sorted(missing)} extra {sorted(extra)}")
     real_groups = event_sequences(real, skip)
     our_groups = event_sequences(ours, skip)
+    pairs = racy_pairs or {}
     for label in list(real_groups) + [k for k in our_groups if k not in real_groups]:
-        real_group = real_groups.get(label, [])
-        our_group = our_groups.get(label, [])
+        real_group = canonical_order(real_groups.get(label, []), pairs)
+        our_group = canonical_order(our_groups.get(label, []), pairs)
+        paired = {**in_pairs(real_group, pairs), **in_pairs(our_group, pairs)}
         want_names = [event_key(f) for f in real_group]
         got_names = [event_key(f) for f in our_group]
         if want_names != got_names:
             diff.events.append(f"{label} order differs:\n  real {want_names}\n  ours {got_names}")
-        for real_event, our_event in zip(real_group, our_group, strict=False):
+        for index, (real_event, our_event) in enumerate(zip(real_group, our_group,
+                                                            strict=False)):
             if event_key(real_event) != event_key(our_event):
                 continue
-            racy = (racy_headers or {}).get(label, set())
+            racy = (racy_headers or {}).get((label, event_key(real_event)), set()) | \
+                paired.get(index, set())
             missing = header_names(real_event) - header_names(our_event) - racy
             extra = header_names(our_event) - header_names(real_event) - racy
             if missing or extra:
                 diff.headers.append(f"{label} {event_key(real_event)}: missing "
                                     f"{sorted(missing)} extra {sorted(extra)}")
     return diff
+
+
+def canonical_order(frames: list[Frame], pairs: dict[tuple[str, str], set[str]]
+                    ) -> list[Frame]:
+    """Swap adjacent (second, first) of a pair (first, second) until none is left: the
+    sequence as it reads when every race went the canonical way (`pairs` must not hold
+    both (a, b) and (b, a))."""
+    out = list(frames)
+    swapped = True
+    while swapped:
+        swapped = False
+        for index in range(len(out) - 1):
+            if (event_key(out[index + 1]), event_key(out[index])) in pairs:
+                out[index], out[index + 1] = out[index + 1], out[index]
+                swapped = True
+    return out
+
+
+def in_pairs(frames: list[Frame], pairs: dict[tuple[str, str], set[str]]
+             ) -> dict[int, set[str]]:
+    """Positions of events that form one of `pairs` with their successor (canonical order),
+    mapped to that pair's racy headers."""
+    found: dict[int, set[str]] = {}
+    for index in range(len(frames) - 1):
+        racy = pairs.get((event_key(frames[index]), event_key(frames[index + 1])))
+        if racy is not None:
+            found[index] = found[index + 1] = racy
+    return found
 
 
 def event_source(event: Any) -> str:
