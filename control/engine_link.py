@@ -13,6 +13,7 @@ import peewee
 from flask import current_app
 
 from engine.api import EngineAPI, EngineError
+from engine.capabilities import SwitchCapabilities
 from engine.store import Agent, AgentStateInterval, Attempt, Campaign, Contact
 
 NOT_RUNNING = "the engine is not running: start it with `fscc run` (or `fscc engine`) and try again"
@@ -82,6 +83,18 @@ def campaign_progress(campaign: Campaign) -> dict[str, int]:
     return counts
 
 
+def switch_capabilities() -> list[SwitchCapabilities] | None:
+    """What the running engine's FreeSWITCH nodes can do (``snapshot()["switches"]``), None
+    without an engine (the engine checks again before it dials)."""
+    found = maybe_engine()
+    if found is None:
+        return None
+    snapshot = found.snapshot()
+    if "switches" not in snapshot:
+        return None
+    return [SwitchCapabilities.from_view(node, view) for node, view in (snapshot["switches"] or {}).items()]
+
+
 def transition_campaign(campaign: Campaign, action: str) -> Campaign:
     """Lifecycle buttons: schedule, start, pause, resume, complete, restart, second_pass, draft."""
     from engine.campaigns import lifecycle
@@ -98,11 +111,16 @@ def transition_campaign(campaign: Campaign, action: str) -> Campaign:
     from engine.campaigns.errors import LifecycleError
 
     ready = sum(1 for s in agent_states().values() if s.get("state") == "available")
+    switches = switch_capabilities()
     starting_from = campaign.status
+    if target == "running":  # what the switches lack refuses the start before any status moves
+        refusal = lifecycle.switch_refusal(campaign, switches)
+        if refusal:
+            raise LifecycleError(campaign.status, target, refusal)
     if target == "running" and campaign.status == "draft":
         lifecycle.transition(campaign, "scheduled")  # draft reaches running through scheduled
     try:
-        return lifecycle.transition(campaign, target, ready_agents=ready)
+        return lifecycle.transition(campaign, target, ready_agents=ready, switches=switches)
     except LifecycleError as exc:
         # Start with nobody ready yet: it stays (or becomes) scheduled; the engine runs it
         # once an agent is ready.

@@ -26,9 +26,11 @@ from engine.acd.switchops import SwitchOps, job_failure_cause, offer_outcome
 from engine.agents import AgentRegistry, StoreSink
 from engine.agents.desk import DeskCommands
 from engine.agents.features import feature_codes
+from engine.agents.threeway import ThreeWayRooms
 from engine.api import DomainEvent, EngineError
 from engine.bus import EventBus
 from engine.calls import CHANNEL_EVENTS, Call, CallTable
+from engine.capabilities import SwitchTable
 from engine.cdr import write_cdr
 from engine.clock import Clock, RealClock
 from engine.dialing import CampaignDialing, DialingCommands
@@ -43,7 +45,9 @@ from engine.settings import Settings
 log = logging.getLogger(__name__)
 
 REGISTRATION_EVENTS = ("CUSTOM sofia::register", "CUSTOM sofia::unregister", "CUSTOM sofia::expire")
+MEDIA_EVENTS = ("CUSTOM avmd::beep",)  # mod_avmd's beep: the AMD fallback (engine.campaigns.amd)
 RELOAD_SECONDS = 5.0
+CAPABILITY_SECONDS = 60.0  # a module loaded or unloaded on a running switch is seen within this
 STATS_SECONDS = 2.0
 
 
@@ -67,6 +71,7 @@ class Engine(DeskCommands, DialingCommands):
         self.agents = AgentRegistry(self.clock, StoreSink() if store else None, self.bus)
         self.calls = CallTable()
         self.nodes: dict[str, InboundConnection] = {}
+        self.capabilities = SwitchTable()  # per node: modules and applications, asked, never assumed
         self.sockets: dict[str, OutboundCall] = {}
         self.switch = SwitchOps(self.nodes, self.sockets)
         self.acd = AcdDispatcher(self.clock, self.agents, EslOfferPort(self))
@@ -75,7 +80,8 @@ class Engine(DeskCommands, DialingCommands):
         self.outbound: OutboundServer | None = None
         self.ivr_runner: Callable[[Engine, Call, str], None] | None = None
         self.feature_codes = feature_codes(settings.extra.get("feature_codes"))
-        self.call_listeners: list[Callable[[Call, str], None]] = []  # e.g. the campaign dialer
+        self.three_ways = ThreeWayRooms(lambda uuid: gevent.spawn(self.switch.kill, self._any_call(uuid)))
+        self.call_listeners: list[Callable[[Call, str], None]] = [self.three_ways.on_call_event]  # + the dialer
         self.dialing: CampaignDialing | None = None
         self._store = store
         self._greenlets: list[gevent.Greenlet] = []
@@ -93,16 +99,17 @@ class Engine(DeskCommands, DialingCommands):
             self.ivr_runner = IvrLink(self)
         for node in self.settings.esl_nodes:
             connection = InboundConnection(node.host, node.port, node.password, name=node.name)
-            for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS):
+            for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS, *MEDIA_EVENTS):
                 connection.on(name, self._handler(node.name))
             try:
                 connection.connect()
             except ESLError as exc:
                 raise EngineError(f"cannot connect to FreeSWITCH node {node.name} at {node.host}:{node.port}: {exc}",
                                   field="esl_nodes", status=503) from exc
-            connection.subscribe([*CHANNEL_EVENTS, *REGISTRATION_EVENTS])
+            connection.subscribe([*CHANNEL_EVENTS, *REGISTRATION_EVENTS, *MEDIA_EVENTS])
             self.nodes[node.name] = connection
             log.info("esl node connected node=%s host=%s port=%s", node.name, node.host, node.port)
+            self.capabilities.ask(node.name, connection)
         self.outbound = OutboundServer(self.settings.outbound_host, self.settings.outbound_port, lambda s: _InboundCall(self, s))
         self.outbound.start()
         log.info("outbound socket listening host=%s port=%s", self.settings.outbound_host, self.outbound.port)
@@ -137,8 +144,13 @@ class Engine(DeskCommands, DialingCommands):
         load_queues(self.acd, self.settings.default_region)
 
     def _reload_loop(self) -> None:
+        last_probe = self.clock.now()
         while True:
             gevent.sleep(RELOAD_SECONDS)
+            every = self.clock.now() - last_probe >= CAPABILITY_SECONDS
+            self.capabilities.refresh(self.nodes, changed_only=not every)  # reconnected nodes at once
+            if every:
+                last_probe = self.clock.now()
             self.router.reload_if_changed()
             if self.dialing is not None:
                 self.dialing.reload_flows()
@@ -220,7 +232,10 @@ class Engine(DeskCommands, DialingCommands):
     def on_event(self, event: Any, node: str = "") -> None:
         """Apply one ESL event to the call table and react."""
         if event.name == "CUSTOM":
-            self._registration(event)
+            if (event.get("Event-Subclass") or "") in ("avmd::beep",):
+                self._media_event(event)
+            else:
+                self._registration(event)
             return
         call = self.calls.apply(event, node)
         if call is None:
@@ -235,6 +250,18 @@ class Engine(DeskCommands, DialingCommands):
                 self._customer_event(call, name, event)
             for listener in self.call_listeners:
                 listener(call, name)
+
+    def _media_event(self, event: Any) -> None:
+        """A CUSTOM event about one channel (mod_avmd's beep) goes to the call listeners
+        under its subclass name."""
+        call = self.calls.get(event.uuid or "")
+        if call is None:
+            return
+        subclass = event.get("Event-Subclass") or ""
+        call.variables["avmd_detect"] = "TRUE"
+        with log_context(call_uuid=call.uuid, campaign_id=call.campaign_id):
+            for listener in self.call_listeners:
+                listener(call, subclass)
 
     def _registration(self, event: Any) -> None:
         subclass = event.get("Event-Subclass") or ""
@@ -358,6 +385,9 @@ class Engine(DeskCommands, DialingCommands):
             campaign_record = bool(row and row.record)
         return should_record(queue_record, campaign_record, agent_record)
 
+    def _any_call(self, uuid: str) -> Call:
+        return self.calls.get(uuid) or Call(uuid=uuid, node=next(iter(self.nodes), ""))
+
     def sound(self, name: str) -> str:
         return self.flow.sound(name)
 
@@ -374,6 +404,7 @@ class Engine(DeskCommands, DialingCommands):
             ],
             "calls": [call.summary() for call in self.calls],
             "nodes": {name: connection.alive for name, connection in self.nodes.items()},
+            "switches": self.capabilities.view(),
         }
 
     def subscribe(self) -> Iterator[DomainEvent]:

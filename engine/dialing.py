@@ -61,7 +61,8 @@ class CampaignDialing:
             self.port, self.port, flows=self.flows, host=settings.campaign_socket_host,
             socket_port=settings.campaign_socket_port, handoff=EngineQueueHandoff(engine),
             tts=TtsCache(settings.tts_cache_dir), owner=owner_name(), dial_string=engine.external_dial_string,
-            recordings_dir=settings.recordings_dir, time_scale=float(getattr(engine.clock, "speed", 1.0)))
+            recordings_dir=settings.recordings_dir, time_scale=float(getattr(engine.clock, "speed", 1.0)),
+            clock=engine.clock)
 
     @property
     def group(self) -> AgentlessDialerGroup:

@@ -220,8 +220,8 @@ class CallFlow:
         engine.agents.call_ended(leg.agent_id)
         if queue is not None and leg.answered_at and leg.ended_at:
             queue.record_handle_time(leg.ended_at - leg.answered_at + queue.config.wrap_up_seconds)
-        if customer is None or customer.gone or customer.transferring:
-            return
+        if customer is None or customer.gone or customer.transferring or engine.three_ways.holds(customer.uuid):
+            return  # (in a 3-way room the room decides: engine.agents.threeway)
         if queue is not None and queue.config.satisfaction_survey:
             gevent.spawn(self.rate, customer)
         else:

@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import gevent
+import gevent.event
 
 from engine.agentless.dialer import AgentlessDialer
+from engine.agentless.modes import ModePlan
+from engine.campaigns.amd import BEEP_SUBCLASS
 from engine.campaigns.dialer import LiveCall
 from engine.campaigns.dnc import add_dnc
 from engine.esl import commands
@@ -119,20 +122,22 @@ class AgentlessCall:
             self._hangup()
             return
         amd: dict[str, str] = {}
-        if plan.amd:
+        beep: gevent.event.Event | None = None
+        if plan.amd and dialer.amd_method == "avmd":
+            # No mod_amd: the flow plays at once; a beep while it plays means a machine.
+            live.amd_result = amd["amd_result"] = "notsure"
+            beep = self._listen_for_beep() if plan.machine_action != "human" else None
+        elif plan.amd:
             live.amd_result = amd["amd_result"] = self._amd()
             if live.amd_result == "machine" and plan.machine_action != "human":
                 if plan.machine_action == "hangup":
                     self._hangup()
                     return
-                beep = self._wait_for_beep()
-                if beep is None:
+                heard = self._wait_for_beep()
+                if heard is None:
                     return
-                amd["amd_beep"] = "yes" if beep else "no"
-                if plan.machine_message:
-                    sounds = flow.sounds_dir or default_sounds_dir()
-                    self._execute("playback", str((sounds / plan.machine_message).resolve()))
-                    self._hangup()
+                amd["amd_beep"] = "yes" if heard else "no"
+                if self._machine_message(plan, flow):
                     return
         contact = Contact.get_or_none(Contact.id == live.contact_id)
         variables = contact_variables(contact, live.phone) if contact is not None else {"phone": live.phone}
@@ -148,7 +153,19 @@ class AgentlessCall:
         interpreter = Interpreter(flow, EslCallChannel(self.socket, on_queue=to_queue), variables=variables,
                                   tts=self.services.tts, recordings_dir=self.services.recordings_dir,
                                   on_survey_answer=store_answer)
-        result = self._run(interpreter, dialer, live)
+        result = self._run(interpreter, dialer, live, beep)
+        if beep is not None and beep.is_set() and result is None and not self.socket.hungup and not self.queued:
+            # The beep cut the flow: a machine. Hang up, or leave the message now, after the beep.
+            live.amd_result = "machine"
+            log.info("beep heard during the flow: machine, %s", plan.machine_action)
+            if plan.machine_action == "hangup" or self._machine_message(plan, flow):
+                self._hangup()
+                return
+            interpreter = Interpreter(flow, EslCallChannel(self.socket, on_queue=to_queue),
+                                      variables={**variables, "amd_result": "machine", "amd_beep": "yes"},
+                                      tts=self.services.tts, recordings_dir=self.services.recordings_dir,
+                                      on_survey_answer=store_answer)
+            result = self._run(interpreter, dialer, live, None)
         if result is not None:
             log.info("agentless flow %s ended: %s", flow.name, result.end)
             if contact is not None and str(result.variables.get(OPT_OUT_VAR, "")).lower() in ("yes", "true", "1"):
@@ -156,17 +173,23 @@ class AgentlessCall:
             if self.services.on_result is not None:
                 self.services.on_result(live.uuid, result)
 
-    def _run(self, interpreter: Interpreter, dialer: AgentlessDialer, live: LiveCall) -> RunResult | None:
-        """Run the flow; with ``agent_after_seconds`` stop it then and queue the call."""
+    def _run(self, interpreter: Interpreter, dialer: AgentlessDialer, live: LiveCall,
+             beep: gevent.event.Event | None) -> RunResult | None:
+        """Run the flow; with ``agent_after_seconds`` stop it then and queue the call; a
+        ``beep`` (mod_avmd) stops it too (None returned, the caller handles the machine)."""
         after = dialer.plan.agent_after_seconds
-        if not after:
+        if not after and beep is None:
             return interpreter.run()
         runner = gevent.spawn(interpreter.run)
-        runner.join(timeout=after / self.services.time_scale)
+        gevent.wait([runner, *([beep] if beep is not None else [])], count=1,
+                    timeout=after / self.services.time_scale if after else None)
         if runner.ready():
             return runner.value if runner.successful() else None
         runner.kill(block=True, timeout=5)
         if self.socket.hungup or self.queued:
+            return None
+        if beep is not None and beep.is_set():
+            self._stop_media()
             return None
         log.info("listened %.0f s: handing the call to queue %s", after, dialer.plan.queue)
         self._stop_media()
@@ -201,6 +224,32 @@ class AgentlessCall:
             return "notsure"
         verdict = verdict.lower()
         return verdict if verdict in ("machine", "human") else "notsure"
+
+    def _machine_message(self, plan: ModePlan, flow: Flow) -> bool:
+        """Play the campaign's machine message and hang up; False when it has none (the flow
+        is then the message)."""
+        if not plan.machine_message:
+            return False
+        sounds = flow.sounds_dir or default_sounds_dir()
+        self._execute("playback", str((sounds / plan.machine_message).resolve()))
+        self._hangup()
+        return True
+
+    def _listen_for_beep(self) -> gevent.event.Event:
+        """Start mod_avmd on the call; the returned event is set when it reports a beep."""
+        heard = gevent.event.Event()
+
+        def on_beep(event: Any) -> None:
+            if (event.get("Event-Subclass") or "") == BEEP_SUBCLASS:
+                heard.set()
+        try:
+            # myevents does not carry CUSTOM events (mod_event_socket), so ask for the beep.
+            self.socket.on(f"CUSTOM {BEEP_SUBCLASS}", on_beep)
+            self.socket.checked(commands.event([f"CUSTOM {BEEP_SUBCLASS}"]))
+            self._execute("avmd_start", timeout=10)
+        except (ESLError, TimeoutError) as exc:
+            log.warning("avmd_start failed: %s", exc)
+        return heard
 
     def _wait_for_beep(self) -> bool | None:
         """Wait for the machine's beep (mod_avmd) to leave the message after it: True when

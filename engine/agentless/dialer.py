@@ -71,11 +71,14 @@ class AgentlessDialer(CampaignDialer):
         self.lines.calls_per_second = max(float(self.campaign.calls_per_second), 0.01)
         self.lines.max_lines = max(int(self.campaign.max_lines or 0), 0)
 
+    def on_beep(self, call_uuid: str, now: dt.datetime) -> None:
+        """The call's own socket listens for the beep (engine.agentless.call)."""
+
     # ----- pacing -----------------------------------------------------------------------
     def tick(self, now: dt.datetime, free_agents: list[int], interval: float = 1.0) -> int:
         """Launch what calls per second, max lines and (press-1) free agents allow."""
         self.serve_waiting(now)  # ends attempts that never produced an event
-        if self.campaign.status != "running" or self.config_error:
+        if self.campaign.status != "running" or self.config_error or self.amd_refusal:
             return 0
         stamp = seconds(now)
         free = len(free_agents) if self.plan.queue_bound else None

@@ -17,6 +17,7 @@ from engine.campaigns.dialer import CampaignDialer, LiveCall
 from engine.campaigns.group import DialerGroup, campaign_agent_ids
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.preview import PreviewDesk
+from engine.clock import Clock
 from engine.store import Campaign, QueueMember
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ class AgentlessDialerGroup(DialerGroup):
 
     def __init__(self, originator: Originator, agents: AgentPool, *, answer_app: str, owner: str = "engine",
                  dial_string: Callable[[str], str] | None = None,
-                 agent_lookup: Callable[[str], tuple[int, dt.datetime] | None] | None = None) -> None:
-        super().__init__(originator, agents, owner=owner, dial_string=dial_string)
+                 agent_lookup: Callable[[str], tuple[int, dt.datetime] | None] | None = None,
+                 clock: Clock | None = None) -> None:
+        super().__init__(originator, agents, owner=owner, dial_string=dial_string, clock=clock)
         self.answer_app = answer_app
         self.agent_lookup = agent_lookup
         self.stopped: set[int] = set()  # campaigns told to stop here, whatever their row says
@@ -54,6 +56,7 @@ class AgentlessDialerGroup(DialerGroup):
             dialer = AgentlessDialer(campaign, self.originator, self.agents, answer_app=self.answer_app,
                                      owner=self.owner, agent_ids=queue_agent_ids(campaign),
                                      dial_string=self.dial_string, agent_lookup=self.agent_lookup)
+            dialer.trunks = self.trunks
             self.dialers[campaign.id] = dialer
             self.desks[campaign.id] = PreviewDesk(dialer)
         return dialer

@@ -31,6 +31,7 @@ from engine.agentless.group import AgentlessDialerGroup
 from engine.agentless.modes import AgentlessConfigError, is_agentless, plan_for
 from engine.campaigns.dialer import CampaignDialer
 from engine.campaigns.ports import AgentPool, Originator
+from engine.clock import Clock
 from engine.esl.outbound import OutboundCall, OutboundServer
 from engine.ivr.interpreter import RunResult
 from engine.ivr.registry import FlowRegistry
@@ -47,14 +48,15 @@ class AgentlessService:
                  socket_port: int = 0, answer_app: str = "", handoff: QueueHandoff | None = None,
                  tts: TtsCache | None = None, owner: str = "engine", dial_string: Callable[[str], str] | None = None,
                  recordings_dir: str | Path = "recordings", time_scale: float = 1.0,
-                 on_result: Callable[[str, RunResult], None] | None = None) -> None:
+                 on_result: Callable[[str, RunResult], None] | None = None, clock: Clock | None = None) -> None:
         self.flows = flows
         self.host = host
         self.server = OutboundServer(host, socket_port, self._handler)
         self._answer_app = answer_app
         self.group = AgentlessDialerGroup(originator, agents, answer_app=answer_app or "&park()", owner=owner,
                                           dial_string=dial_string,
-                                          agent_lookup=handoff.agent_for if handoff is not None else None)
+                                          agent_lookup=handoff.agent_for if handoff is not None else None,
+                                          clock=clock)
         self.services = CallServices(find=self.group.agentless_call, flow=flows.get, tts=tts or TtsCache(),
                                      handoff=handoff, recordings_dir=recordings_dir, time_scale=time_scale,
                                      on_result=on_result)

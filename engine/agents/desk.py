@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from engine.acd.callflow import CallFlow
     from engine.acd.switchops import SwitchOps
     from engine.agents import AgentRegistry
+    from engine.agents.threeway import ThreeWayRooms
     from engine.bus import EventBus
     from engine.calls import CallTable
     from engine.clock import Clock
@@ -44,6 +45,7 @@ class DeskCommands:
         acd: AcdDispatcher
         bus: EventBus
         clock: Clock
+        three_ways: ThreeWayRooms
 
         def external_dial_string(self, number: str) -> str: ...
         def ring_agent(self, call: Call, agent_id: int, timeout: float) -> str: ...
@@ -209,13 +211,16 @@ class DeskCommands:
         self.switch.bridge(customer, leg)
 
     def three_way(self, agent_id: int, number: str) -> str:
-        """Move caller and agent into a conference and dial a third party into it."""
+        """Move caller and agent into a conference and dial a third party into it; when
+        people leave, :class:`engine.agents.threeway.ThreeWayRooms` ends it for a party left
+        alone (customer and third party stay together when only the agent leaves)."""
         if not _NUMBER.fullmatch(number or ""):
             raise EngineError(f"not a phone number: {number!r}", field="number", status=400)
         customer, leg = self._current(agent_id)
         room = f"fscc-{customer.uuid}@default"
         self.switch.api(customer, f"uuid_transfer {customer.uuid} -both conference:{room} inline")
         third = str(uuid_module.uuid4())
+        self.three_ways.add(room, (customer.uuid, leg.uuid, third))
         self.switch.originate(customer.node, self.external_dial_string(number), f"&conference({room})",
                               origination_uuid=third, variables={"fscc_role": "consult", "fscc_parent": customer.uuid})
         return third

@@ -196,6 +196,21 @@ def finish_attempt(attempt: Attempt, outcome: str, *, campaign: Campaign, now: d
     return status
 
 
+def finish_unplaced(attempt: Attempt, *, cause: str, retry_at: dt.datetime, now: dt.datetime | None = None) -> None:
+    """The call never reached the callee (its trunk failed at once): the attempt ends
+    ``trunk_failed`` and the contact goes back to ``retry`` at ``retry_at`` with its attempt
+    counter given back (the per-number daily cap skips such rows) and its last outcome kept."""
+    now = now or utcnow()
+    contact_id = attempt.__data__.get("contact")
+    with database.atomic():
+        attempt.outcome, attempt.hangup_cause, attempt.ended_at = "trunk_failed", cause, now
+        attempt.save()
+        if contact_id is not None:
+            (Contact.update(status="retry", next_attempt_at=retry_at, lease_owner="", lease_until=None,
+                            attempts=peewee.Case(None, [(Contact.attempts > 0, Contact.attempts - 1)], 0))
+             .where(pk(Contact) == contact_id).execute())
+
+
 def recycle(campaign: Campaign, now: dt.datetime | None = None) -> int:
     """Reopen unreached contacts last tried more than ``campaign.recycle_days`` ago."""
     if not campaign.recycle_days:

@@ -162,8 +162,9 @@ def gather(contact: Contact, phone: str, campaign: Campaign, now: dt.datetime) -
         query = (Attempt.select(Attempt.outcome, peewee.fn.COUNT(Attempt.id))
                  .where((Attempt.contact == contact.id) & (Attempt.outcome != "")).group_by(Attempt.outcome))
         outcome_counts = {outcome: int(count) for outcome, count in rows(query)}
-    attempts_24h = Attempt.select().where(
-        (Attempt.phone == phone) & (Attempt.created_at > naive_now - dt.timedelta(hours=24))).count()
+    attempts_24h = Attempt.select().where(  # calls a failed trunk never placed do not count
+        (Attempt.phone == phone) & (Attempt.created_at > naive_now - dt.timedelta(hours=24))
+        & (Attempt.outcome != "trunk_failed")).count()
     contacts_30d = 0
     if campaign.monthly_contacts_per_customer:
         contacts_30d = Attempt.select().where(

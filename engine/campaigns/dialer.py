@@ -10,9 +10,14 @@ with the reason), a caller ID that is always set, the Attempt row written with i
 ``origination_uuid`` BEFORE ``originate``, and on hangup an outcome from the hangup cause.
 Connection orders: ``customer_first`` (find an agent when the customer answers),
 ``simultaneous`` (reserve an agent as soon as the customer's line rings) and
-``agent_first`` (ring the agent, who is bridged out to the customer). An answered human
-with no agent within ``abandon_after`` (2 s) hears the campaign's message and is hung up:
-that attempt counts as abandoned. Preview/manual modes are in
+``agent_first`` (ring the agent, who is bridged out to the customer). ``connected_at`` is
+when the agent's leg is bridged to the customer (CHANNEL_BRIDGE, :meth:`on_bridge`), not the
+customer's answer. An answered human must hear a person or the campaign's message within
+``abandon_after`` (2 s, the regulator's limit): with no agent being rung by
+:meth:`abandon_deadline` (``abandon_after`` less :data:`MESSAGE_LEAD_SECONDS` for the
+broadcast to reach the switch) the message plays and the call is hung up, and that attempt
+counts as abandoned. The group wakes the dialer at that deadline on the engine's clock, not
+at its next once-a-second tick. Preview/manual modes are in
 :class:`engine.campaigns.preview.PreviewDesk`, which launches through :meth:`launch`.
 Agentless modes (broadcast, press-1, survey, ...) launch nothing here: their subclass
 :class:`engine.agentless.dialer.AgentlessDialer` dials them.
@@ -26,14 +31,24 @@ from collections.abc import Callable
 
 import numpy as np
 
+from engine.campaigns.amd import amd_method
 from engine.campaigns.callbacks import complete_callbacks
 from engine.campaigns.callerid import CallerIdPicker, NoCallerId
-from engine.campaigns.claims import LostClaim, claim_batch, finish_attempt, release, start_attempt
+from engine.campaigns.claims import (
+    LostClaim,
+    claim_batch,
+    finish_attempt,
+    finish_unplaced,
+    release,
+    start_attempt,
+)
 from engine.campaigns.compliance import Verdict, check
+from engine.campaigns.errors import CampaignError
 from engine.campaigns.live import LiveCall, pacer_for, pacing_key, seconds
 from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.pacing_feed import PacingFeed
 from engine.campaigns.ports import AgentPool, Originator
+from engine.campaigns.trunks import TrunkBackoff, trunk_failure
 from engine.logs import log_context
 from engine.pacing.base import Pacer, PacingSnapshot, progressive_lines
 from engine.store import Campaign, Contact
@@ -43,6 +58,8 @@ log = logging.getLogger(__name__)
 AUTO_MODES = ("progressive", "power", "predictive")
 ABANDON_AFTER_SECONDS = 2.0
 AMD_TIMEOUT_SECONDS = 5.0
+MESSAGE_LEAD_SECONDS = 0.5  # the abandon message is sent this long before abandon_after ends
+CONNECT_TIMEOUT_SECONDS = 30.0  # an agent rung this long without a bridge is given up
 STALE_EXTRA_SECONDS = 120.0
 
 
@@ -51,8 +68,10 @@ class CampaignDialer:
 
     def __init__(self, campaign: Campaign, originator: Originator, agents: AgentPool, *, owner: str = "engine",
                  agent_ids: frozenset[int] | None = None, dial_string: Callable[[str], str] | None = None,
-                 pacer: Pacer | None = None, abandon_after: float = ABANDON_AFTER_SECONDS) -> None:
+                 pacer: Pacer | None = None, abandon_after: float = ABANDON_AFTER_SECONDS,
+                 trunks: TrunkBackoff | None = None) -> None:
         self.campaign = campaign
+        self.trunks = trunks if trunks is not None else TrunkBackoff()  # shared by the group's dialers
         self.originator = originator
         self.agents = agents
         self.owner = owner
@@ -66,8 +85,31 @@ class CampaignDialer:
         self._agent_legs: dict[str, str] = {}
         self._dial_string = dial_string or self._trunk_dial_string
         self._rates: tuple[float, AbandonRates] | None = None
+        self.amd_method = ""
+        self.amd_refusal = ""
+        self.resolve_amd()
+
+    def resolve_amd(self) -> None:
+        """Pick mod_amd, the mod_avmd fallback or nothing for this campaign on the switches it
+        has (:mod:`engine.campaigns.amd`); when they cannot do what it asks, the campaign
+        dials nothing and ``amd_refusal`` says why (the group then pauses it)."""
+        try:
+            method, refusal = amd_method(self.campaign, self.originator.switch_capabilities()), ""
+        except CampaignError as exc:
+            method, refusal = "", str(exc)
+        if refusal and refusal != self.amd_refusal:
+            log.error("campaign_id=%s cannot dial: %s", self.campaign.id, refusal)
+        elif method != self.amd_method and method:
+            log.info("campaign_id=%s answering-machine detection: %s", self.campaign.id, method)
+        self.amd_method, self.amd_refusal = method, refusal
 
     # ----- pacing -----------------------------------------------------------------------
+    @property
+    def trunk_name(self) -> str:
+        """The trunk this campaign's calls leave through (its gateway; ``default`` without one)."""
+        trunk = self.campaign.trunk if self.campaign.__data__.get("trunk") else None
+        return str(trunk.gateway) if trunk is not None else "default"
+
     def _trunk_dial_string(self, number: str) -> str:
         trunk = self.campaign.trunk
         if trunk is None:
@@ -127,8 +169,10 @@ class CampaignDialer:
         self.serve_waiting(now)
         if self.feed.wrapping():
             self.feed.agents_ready(self.agents.ready(self.agent_ids), seconds(now))
-        if self.campaign.status != "running":
+        if self.campaign.status != "running" or self.amd_refusal:
             return 0
+        if self.trunks.blocked_until(self.trunk_name, now) is not None:
+            return 0  # the trunk failed at once: backing off (logged when it failed)
         free = [a for a in free_agents if a not in {c.agent_id for c in self.live.values()}]
         wanted = self._wanted(now, free, interval)
         if wanted <= 0:
@@ -255,6 +299,7 @@ class CampaignDialer:
         if call is None or call.ringing_at is not None:
             return
         call.ringing_at = now
+        self.trunks.worked(self.trunk_name)
         if self.campaign.connect_order == "simultaneous" and call.agent_id is None:
             for agent_id in self.agents.ready(self.agent_ids):
                 if self._reserve(agent_id, call_uuid, now):
@@ -268,13 +313,16 @@ class CampaignDialer:
             return
         call.answered_at = now
         if self.campaign.connect_order == "agent_first" and call.agent_id is not None:
-            call.human_at = call.connected_at = now  # already bridged to the agent
+            call.human_at = call.connecting_at = now  # the agent's bridge app connects it
             self.feed.human(call)
             return
-        if self.campaign.amd_enabled:
+        if self.amd_method == "amd":
             self.originator.start_amd(call_uuid)
-        else:
-            self._human(call, now)
+            return
+        if self.amd_method == "avmd":
+            call.amd_result = "notsure"  # a person until mod_avmd hears a beep (on_beep)
+            self.originator.start_avmd(call_uuid)
+        self._human(call, now)
 
     def awaiting_amd(self, call_uuid: str) -> bool:
         """True while an answered call waits for its AMD verdict."""
@@ -292,6 +340,26 @@ class CampaignDialer:
         if call.amd_result != "machine" or self.campaign.amd_action == "agent":
             self._human(call, now)
             return
+        self._machine(call)
+
+    def on_beep(self, call_uuid: str, now: dt.datetime) -> None:
+        """mod_avmd heard a voicemail beep (the fallback without mod_amd): before the agent is
+        bridged the call is a machine and ``amd_action`` applies (the machine message now
+        starts right after the beep); once bridged, the agent already hears it and decides."""
+        call = self.live.get(call_uuid)
+        if call is None or call.amd_result == "machine":
+            return
+        if call.connected_at is not None:
+            log.info("beep after the agent was bridged call_uuid=%s: left to the agent", call_uuid)
+            return
+        call.amd_result = "machine"
+        if self.campaign.amd_action == "agent":
+            return
+        self._machine(call)
+
+    def _machine(self, call: LiveCall) -> None:
+        """A machine the campaign does not send to an agent: message after the beep, or hang up."""
+        call_uuid, call.ending = call.uuid, True
         self._give_back_agent(call)
         if self.campaign.amd_action == "message" and self._machine_message():
             self.originator.play_and_hangup(call_uuid, self._machine_message())
@@ -327,9 +395,26 @@ class CampaignDialer:
                     break
         if call.agent_id is None:
             return False
-        call.connected_at = now
+        call.connecting_at = now
         self.originator.connect(call.uuid, call.agent_id)
         return True
+
+    def on_bridge(self, call_uuid: str, now: dt.datetime) -> None:
+        """The agent's leg is bridged to the customer: the call is connected from now."""
+        call = self.live.get(call_uuid)
+        if call is None or call.connected_at is not None or call.agent_id is None:
+            return
+        call.connected_at = now
+        call.connecting_at = call.connecting_at or now
+
+    def abandon_deadline(self) -> dt.datetime | None:
+        """The next moment :meth:`serve_waiting` has something to decide (an AMD verdict
+        overdue, a waiting human's message due), or None."""
+        moments = [c.answered_at + dt.timedelta(seconds=AMD_TIMEOUT_SECONDS) for c in self.live.values()
+                   if c.answered_at is not None and self.awaiting_amd(c.uuid)]
+        window = dt.timedelta(seconds=max(0.0, self.abandon_after - MESSAGE_LEAD_SECONDS))
+        moments += [c.human_at + window for c in self.live.values() if c.waiting and c.human_at is not None]
+        return min(moments, default=None)
 
     def serve_waiting(self, now: dt.datetime) -> None:
         """Connect waiting humans to agents; past ``abandon_after`` play the message and hang up.
@@ -343,13 +428,19 @@ class CampaignDialer:
             # The switch gives up at originate_timeout; no event since means we lost it.
             log.warning("no events for call_uuid=%s since launch; ending the attempt", call.uuid)
             self.on_hangup(call.uuid, "ORIGINATOR_CANCEL", now)
+        for call in [c for c in self.live.values() if c.connecting_at is not None and c.connected_at is None
+                     and (now - c.connecting_at).total_seconds() >= CONNECT_TIMEOUT_SECONDS]:
+            log.warning("agent never bridged call_uuid=%s agent_id=%s; the call waits again", call.uuid, call.agent_id)
+            self._give_back_agent(call)
+            call.connecting_at = None
+        window = max(0.0, self.abandon_after - MESSAGE_LEAD_SECONDS)
         for call in sorted(self.live.values(), key=lambda c: c.answered_at or now):
             if self.awaiting_amd(call.uuid) and (now - (call.answered_at or now)).total_seconds() >= AMD_TIMEOUT_SECONDS:
                 call.amd_result = "notsure"
                 self._human(call, now)
             if not call.waiting or self._connect(call, now):
                 continue
-            if (now - (call.human_at or now)).total_seconds() >= self.abandon_after:
+            if (now - (call.human_at or now)).total_seconds() >= window:
                 call.abandoned = True
                 log.info("abandoned: no agent within %.0f s call_uuid=%s", self.abandon_after, call.uuid)
                 if self.campaign.no_agent_action == "message" and self.campaign.no_agent_message:
@@ -378,6 +469,15 @@ class CampaignDialer:
             return ""
         self._agent_legs.pop(call.agent_leg, None)
         self._give_back_agent(call)
+        rang = call.answered_at is not None or call.ringing_at is not None or call.early_media
+        if trunk_failure(cause, rang=rang) and customer_uuid is None:
+            retry_at = self.trunks.failed(self.trunk_name, cause, now)
+            finish_unplaced(call.attempt, cause=cause, retry_at=retry_at, now=now)
+            log.warning("call never placed call_uuid=%s contact_id=%s trunk=%s cause=%s: contact retried at %s",
+                        call_uuid, call.contact_id, self.trunk_name, cause, retry_at.isoformat())
+            return "trunk_failed"
+        if call.answered_at is not None:
+            self.trunks.worked(self.trunk_name)
         ring_seconds = ((call.answered_at or now) - call.launched_at).total_seconds()
         outcome = classify(cause, answered=call.answered_at is not None, amd_result=call.amd_result,
                            abandoned=call.abandoned, ring_seconds=ring_seconds,

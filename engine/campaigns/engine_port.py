@@ -18,19 +18,23 @@ from typing import TYPE_CHECKING, Any
 import gevent
 import gevent.queue
 
+from engine.acd.switchops import job_failure_cause
 from engine.api import EngineError
 from engine.calls import Call
+from engine.campaigns.amd import AMD_APPLICATION, AVMD_APPLICATION, BEEP_SUBCLASS
 from engine.campaigns.group import DialerGroup
 from engine.campaigns.ports import AgentCounts
+from engine.capabilities import SwitchCapabilities
 from engine.clock import utc_datetime
+from engine.esl.errors import ESLError
 
 if TYPE_CHECKING:
     from engine.core import Engine
 
 log = logging.getLogger(__name__)
 
-WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_HANGUP",
-                    "CHANNEL_EXECUTE_COMPLETE"})
+WANTED = frozenset({"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER", "CHANNEL_BRIDGE",
+                    "CHANNEL_HANGUP", "CHANNEL_EXECUTE_COMPLETE", BEEP_SUBCLASS})
 AMD_VERDICTS = frozenset({"MACHINE", "HUMAN", "NOTSURE"})  # mod_amd's amd_result values
 RESERVE_SECONDS = 90.0  # covers the customer's ring time in simultaneous/preview orders
 
@@ -41,6 +45,8 @@ class EnginePort:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._agent_first_legs: set[str] = set()
+        # (call uuid, event name, time, hangup cause, amd_result) for the feed's worker
+        self._events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
 
     def now(self) -> dt.datetime:
         """The engine clock as the naive-UTC datetime the dialer uses."""
@@ -52,9 +58,23 @@ class EnginePort:
             return self._originate_agent_first(dial_string, origination_uuid, variables, app)
         campaign_id = variables.get("fscc_campaign_id")
         attempt_id = variables.get("fscc_attempt_id")
-        return self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables), app=app,
-                                     campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
-                                     attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+        job = self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables), app=app,
+                                    campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
+                                    attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+        gevent.spawn(self._originate_result, job, origination_uuid, float(str(variables.get("originate_timeout", 60))))
+        return job
+
+    def _originate_result(self, job: Any, call_uuid: str, ring_timeout: float) -> None:
+        """``-ERR <CAUSE>`` from originate with no channel (an unknown or down gateway makes no
+        CHANNEL_HANGUP): the dialer hears it as that call's hangup, like any other."""
+        try:
+            body = str(job.get(timeout=ring_timeout + 30))
+        except (gevent.Timeout, EngineError, ESLError) as exc:
+            log.debug("originate result not known call_uuid=%s: %s", call_uuid, exc)
+            return
+        cause = job_failure_cause(body)
+        if cause is not None:
+            self._events.put((call_uuid, "CHANNEL_HANGUP", self.now(), cause, ""))
 
     def _originate_agent_first(self, dial_string: str, leg_uuid: str, variables: Mapping[str, object],
                                app: str) -> Any:
@@ -108,7 +128,13 @@ class EnginePort:
         gevent.spawn(self.engine.flow.send_to, call, kind, target, "campaign")
 
     def start_amd(self, call_uuid: str) -> None:
-        self.engine.switch.execute(self._call(call_uuid), "amd")
+        self.engine.switch.execute(self._call(call_uuid), AMD_APPLICATION)
+
+    def start_avmd(self, call_uuid: str) -> None:
+        self.engine.switch.execute(self._call(call_uuid), AVMD_APPLICATION)
+
+    def switch_capabilities(self) -> list[SwitchCapabilities] | None:
+        return list(self.engine.capabilities.values())
 
     # ----- AgentPool --------------------------------------------------------------------
     def ready(self, agent_ids: Collection[int] | None) -> list[int]:
@@ -142,7 +168,7 @@ class EnginePort:
         The ESL reader only enqueues; one worker greenlet applies events in arrival order,
         so the store writes of a hangup never stall the reader.
         """
-        events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
+        events = self._events
 
         def listener(call: Call, name: str) -> None:
             if call.uuid in self._agent_first_legs:
@@ -152,6 +178,8 @@ class EnginePort:
                     self._agent_first_legs.discard(call.uuid)
             if name in WANTED:
                 events.put((call.uuid, name, self.now(), call.hangup_cause, call.variables.get("amd_result", "")))
+            if name == "CHANNEL_BRIDGE" and call.bridged_to:  # the event names one leg; the dialer owns either
+                events.put((call.bridged_to, name, self.now(), "", ""))
 
         def worker() -> None:
             for call_uuid, name, now, cause, amd_result in events:

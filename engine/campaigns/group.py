@@ -22,6 +22,7 @@ from typing import Any
 import gevent
 import peewee
 
+from engine.campaigns.amd import BEEP_SUBCLASS
 from engine.campaigns.claims import recycle
 from engine.campaigns.dialer import CampaignDialer
 from engine.campaigns.errors import LifecycleError
@@ -30,6 +31,8 @@ from engine.campaigns.live import seconds
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.preview import PreviewDesk
 from engine.campaigns.sql import rows
+from engine.campaigns.trunks import TrunkBackoff
+from engine.clock import Clock, Timer, utc_datetime
 from engine.store import Agent, Campaign, CampaignAgent
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,11 @@ class DialerGroup:
     """The campaign dialers of this process; see the module docstring."""
 
     def __init__(self, originator: Originator, agents: AgentPool, *, owner: str = "engine",
-                 dial_string: Callable[[str], str] | None = None) -> None:
+                 dial_string: Callable[[str], str] | None = None, clock: Clock | None = None) -> None:
         self.originator = originator
+        self.clock = clock  # wakes a dialer at its abandon deadline (none: only the ticks serve it)
+        self._wakeups: dict[int, tuple[dt.datetime, Timer]] = {}
+        self.trunks = TrunkBackoff()  # one per process: campaigns on one trunk back off together
         self.agents = agents
         self.owner = owner
         self.dial_string = dial_string
@@ -78,7 +84,8 @@ class DialerGroup:
         dialer = self.dialers.get(campaign.id)
         if dialer is None:
             dialer = CampaignDialer(campaign, self.originator, self.agents, owner=self.owner,
-                                    agent_ids=campaign_agent_ids(campaign), dial_string=self.dial_string)
+                                    agent_ids=campaign_agent_ids(campaign), dial_string=self.dial_string,
+                                    trunks=self.trunks)
             self.dialers[campaign.id] = dialer
             self.desks[campaign.id] = PreviewDesk(dialer)
         return dialer
@@ -92,6 +99,7 @@ class DialerGroup:
                 dialer.agent_ids = campaign_agent_ids(fresh)
                 dialer.callers.reload()
                 dialer.reload_pacing()
+                dialer.resolve_amd()
 
     def by_priority(self) -> list[CampaignDialer]:
         return sorted(self.dialers.values(), key=lambda d: (d.campaign.priority, not d.campaign.urgent, d.campaign.id))
@@ -104,6 +112,7 @@ class DialerGroup:
             try:
                 free = [a for a in self.agents.ready(dialer.agent_ids) if a not in spoken_for]
                 launched += dialer.tick(now, free, interval)
+                self.arm(dialer)
                 self.desks[dialer.campaign.id].tick(now)
                 spoken_for.update(free[:dialer.agents_spoken_for()])
             except (peewee.DatabaseError, gevent.Timeout) as exc:  # one campaign's failure must not stop the others
@@ -121,9 +130,38 @@ class DialerGroup:
                 dialer.on_answer(call_uuid, now)
             elif name == "AMD" and amd_result:
                 dialer.on_amd(call_uuid, amd_result, now)
+            elif name == BEEP_SUBCLASS:
+                dialer.on_beep(call_uuid, now)
+            elif name == "CHANNEL_BRIDGE":
+                dialer.on_bridge(call_uuid, now)
             elif name == "CHANNEL_HANGUP":
                 dialer.on_hangup(call_uuid, cause, now)
+            self.arm(dialer)
             return
+
+    def arm(self, dialer: CampaignDialer) -> None:
+        """Wake ``dialer`` on the clock at its next deadline (an answered human's abandon
+        message is due within 2 s of the answer, not at the next once-a-second tick)."""
+        deadline = dialer.abandon_deadline()
+        key = dialer.campaign.id
+        if self.clock is None or deadline is None:
+            return
+        armed = self._wakeups.get(key)
+        if armed is not None:
+            if armed[0] <= deadline:
+                return
+            armed[1].cancel()
+        delay = (deadline - utc_datetime(self.clock.now())).total_seconds()
+        self._wakeups[key] = (deadline, self.clock.call_later(delay, self._wake, dialer))
+
+    def _wake(self, dialer: CampaignDialer) -> None:
+        assert self.clock is not None
+        self._wakeups.pop(dialer.campaign.id, None)
+        try:
+            dialer.serve_waiting(utc_datetime(self.clock.now()))
+        except (peewee.DatabaseError, gevent.Timeout) as exc:
+            log.error("serving waiting calls failed campaign_id=%s: %s", dialer.campaign.id, exc)
+        self.arm(dialer)
 
     def sync(self, now: dt.datetime) -> None:
         """Calendar step (every ~30 s): pick up scheduled/running campaigns, re-read them,
@@ -134,7 +172,7 @@ class DialerGroup:
         for dialer in list(self.dialers.values()):
             try:
                 ready = len(self.agents.ready(dialer.agent_ids))
-                auto_status(dialer.campaign, now, ready)
+                auto_status(dialer.campaign, now, ready, self.originator.switch_capabilities())
                 recycle(dialer.campaign, now)
             except (peewee.DatabaseError, LifecycleError) as exc:
                 log.error("campaign housekeeping failed campaign_id=%s: %s", dialer.campaign.id, exc)

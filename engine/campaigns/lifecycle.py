@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 
 import peewee
 
-from engine.campaigns.errors import LifecycleError
+from engine.campaigns.amd import amd_method
+from engine.campaigns.errors import CampaignError, LifecycleError
 from engine.campaigns.sql import pk
 from engine.campaigns.windows import campaign_schedule_open
+from engine.capabilities import SwitchCapabilities
 from engine.store import Attempt, Campaign, Contact, database, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,11 +35,16 @@ UNREACHED_OUTCOMES = ("busy", "no_answer", "failed", "machine", "abandoned")
 OPEN_STATUSES = ("new", "retry", "callback", "claimed", "dialing")
 
 
-def can_run(campaign: Campaign, now: dt.datetime, ready_agents: int) -> tuple[bool, str]:
-    """Whether the campaign may be running at ``now``: dates, hour grid, and an agent ready.
-
-    Agentless modes need no agent; every other mode needs ``ready_agents >= 1``.
+def can_run(campaign: Campaign, now: dt.datetime, ready_agents: int,
+            switches: Collection[SwitchCapabilities] | None = None) -> tuple[bool, str]:
+    """Whether the campaign may be running at ``now``: what the switches can do (AMD,
+    :func:`engine.campaigns.amd.amd_method`; skipped when ``switches`` is None), dates, hour
+    grid, and an agent ready. Agentless modes need no agent; every other mode needs
+    ``ready_agents >= 1``.
     """
+    refusal = switch_refusal(campaign, switches)
+    if refusal:
+        return False, refusal
     is_open, reason = campaign_schedule_open(campaign, now)
     if not is_open:
         return False, reason
@@ -45,11 +53,21 @@ def can_run(campaign: Campaign, now: dt.datetime, ready_agents: int) -> tuple[bo
     return True, "open"
 
 
+def switch_refusal(campaign: Campaign, switches: Collection[SwitchCapabilities] | None) -> str:
+    """Why the switch nodes cannot run this campaign (``"amd_enabled: ..."``), or ``""``."""
+    try:
+        amd_method(campaign, switches)
+    except CampaignError as exc:
+        return str(exc)
+    return ""
+
+
 def transition(campaign: Campaign, target: str, *, now: dt.datetime | None = None,
-               ready_agents: int = 0) -> Campaign:
+               ready_agents: int = 0, switches: Collection[SwitchCapabilities] | None = None) -> Campaign:
     """Move ``campaign`` to ``target`` and save it, or raise LifecycleError.
 
-    Going to running checks :func:`can_run`; restart is completed -> scheduled.
+    Going to running checks :func:`can_run` (with ``switches``, the nodes' capabilities);
+    restart is completed -> scheduled.
     """
     now = now or utcnow()
     current = campaign.status
@@ -58,7 +76,7 @@ def transition(campaign: Campaign, target: str, *, now: dt.datetime | None = Non
     if current not in ALLOWED[target]:
         raise LifecycleError(current, target, f"allowed only from {', '.join(ALLOWED[target])}")
     if target == "running":
-        ok, reason = can_run(campaign, now, ready_agents)
+        ok, reason = can_run(campaign, now, ready_agents, switches)
         if not ok:
             raise LifecycleError(current, target, reason)
     if target == "scheduled" and current == "draft" and campaign.end_date and campaign.end_date < now.date():
@@ -113,17 +131,24 @@ def contacts_left(campaign: Campaign) -> int:
                .where((Contact.campaign == campaign) & Contact.status.in_(OPEN_STATUSES)).scalar() or 0)
 
 
-def auto_status(campaign: Campaign, now: dt.datetime, ready_agents: int) -> str:
+def auto_status(campaign: Campaign, now: dt.datetime, ready_agents: int,
+                switches: Collection[SwitchCapabilities] | None = None) -> str:
     """The engine's periodic step: scheduled <-> running by the window, completed when done.
 
     A running campaign with no ready agent stays running (it just dials nothing);
     it goes back to scheduled when its dates or hour grid close, and to completed past
-    its end date or when no contact is left to dial. Returns the status after the step.
+    its end date or when no contact is left to dial. A running campaign the switches can no
+    longer serve (mod_amd unloaded, :func:`switch_refusal`) is paused, with the reason logged.
+    Returns the status after the step.
     """
-    if campaign.status == "scheduled":
-        ok, _ = can_run(campaign, now, ready_agents)
+    refusal = switch_refusal(campaign, switches) if campaign.status == "running" else ""
+    if refusal:
+        log.error("campaign paused campaign_id=%s: %s", campaign.id, refusal)
+        transition(campaign, "paused", now=now)
+    elif campaign.status == "scheduled":
+        ok, _ = can_run(campaign, now, ready_agents, switches)
         if ok:
-            transition(campaign, "running", now=now, ready_agents=ready_agents)
+            transition(campaign, "running", now=now, ready_agents=ready_agents, switches=switches)
     elif campaign.status == "running":
         past_end = campaign.end_date is not None and now.date() > campaign.end_date
         if past_end or contacts_left(campaign) == 0:

@@ -44,7 +44,9 @@ class LiveCall:
     human_at: dt.datetime | None = None  # answered and AMD (if any) says human
     amd_result: str = ""
     agent_id: int | None = None  # reserved or connected agent
-    connected_at: dt.datetime | None = None
+    connecting_at: dt.datetime | None = None  # the agent is being rung for this call
+    connected_at: dt.datetime | None = None  # the agent's leg is bridged to the customer
+    ending: bool = False  # the dialer is ending it (a machine): no agent, no abandon
     abandoned: bool = False
     agent_leg: str = ""  # agent_first: the agent's leg uuid
     early_media: bool = False  # the far end played media before (not) answering
@@ -52,4 +54,6 @@ class LiveCall:
 
     @property
     def waiting(self) -> bool:
-        return self.human_at is not None and self.connected_at is None and not self.abandoned
+        """A human with no agent yet (none being rung either): the abandon clock runs."""
+        return self.human_at is not None and self.connected_at is None and self.connecting_at is None \
+            and not self.abandoned and not self.ending

@@ -10,6 +10,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.capabilities import SwitchCapabilities
+
 
 class Originator(Protocol):
     """Places and steers calls (FreeSWITCH through ESL in the engine)."""
@@ -32,6 +34,12 @@ class Originator(Protocol):
 
     def start_amd(self, call_uuid: str) -> None:
         """Run answering-machine detection on the answered call (mod_amd's ``amd``)."""
+
+    def start_avmd(self, call_uuid: str) -> None:
+        """Listen for a voicemail beep on the answered call (mod_avmd's ``avmd_start``)."""
+
+    def switch_capabilities(self) -> list[SwitchCapabilities] | None:
+        """What the switch nodes calls go through can do (None: not known, e.g. a fake)."""
 
 
 @dataclass(frozen=True)

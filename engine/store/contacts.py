@@ -12,6 +12,7 @@ CONTACT_STATUSES = ("new", "claimed", "dialing", "retry", "callback", "done", "d
 OUTCOMES = (
     "answered", "busy", "no_answer", "failed", "invalid", "machine", "abandoned",
     "rejected", "dnc_blocked", "window_blocked",
+    "trunk_failed",  # never placed: the trunk failed at once (engine.campaigns.trunks); no attempt burnt
 )
 MAX_PHONES = 5
 

@@ -73,12 +73,13 @@ def make_campaign(mode: str, **fields: Any) -> Campaign:
 @contextmanager
 def agentless_world(tmp_path: pathlib.Path, customers: list[dict[str, Any]], *,
                     agents: list[dict[str, Any]] | None = None, speed: float = SPEED,
-                    feed: bool = True) -> Iterator[World]:
+                    feed: bool = True, modules: list[str] | None = None) -> Iterator[World]:
     """The world; with ``feed`` the engine's call events already reach the service's group
     (leave it off to call ``service.start(..., feed=port.feed)`` yourself)."""
     socket_port = free_port()
     scenario = scenario_file(tmp_path, agents or [], customers=customers,
-                             dialplan={EXTENSION: [f"socket 127.0.0.1:{socket_port} async full"]})
+                             dialplan={EXTENSION: [f"socket 127.0.0.1:{socket_port} async full"]},
+                             **({"modules": modules} if modules is not None else {}))
     flows = FlowRegistry(ROOT / "dialplans", sounds_dir=SOUNDS)
     assert not [e for e in flows.reload() if e.severity == "error"]
     with running(tmp_path, scenario, ROUTES, speed=speed) as (engine, sim):
@@ -88,7 +89,7 @@ def agentless_world(tmp_path: pathlib.Path, customers: list[dict[str, Any]], *,
             port, port, flows=flows, socket_port=socket_port, answer_app="" if INLINE_SOCKET else EXTENSION,
             handoff=EngineQueueHandoff(engine), tts=TtsCache(tmp_path / "tts"), owner="engine-test",
             dial_string=lambda n: f"sofia/gateway/trunk/{n}", recordings_dir=tmp_path / "recordings",
-            time_scale=speed, on_result=results.__setitem__)
+            time_scale=speed, on_result=results.__setitem__, clock=engine.clock)
         feeder = None
         if feed:
             service.listen()  # names its bound port in the answer target

@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 from engine.store import Agent, Attempt, Contact, Queue, QueueMember
+from simswitch.scenario import BUNDLE_MODULES
 from tests.agentless.harness import agentless_world, fk, make_campaign
 from tests.engine.sim import wait_until
 
@@ -75,6 +76,7 @@ def test_timeout_to_agent_after_seconds_of_listening(sqlite_store, tmp_path: pat
         assert call is not None and call.agent_id == agent.id
 
 
+WITH_AMD = [*BUNDLE_MODULES, "mod_amd"]  # the shared FreeSWITCH bundle (simswitch's default) has no mod_amd
 MACHINE = {"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 60, "machine": 1.0, "greeting": 4}
 
 
@@ -82,7 +84,7 @@ MACHINE = {"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 6
 def test_amd_machine_hangs_up_when_the_campaign_says_so(sqlite_store, tmp_path: pathlib.Path):
     campaign = make_campaign("broadcast", amd_enabled=True, amd_action="hangup")
     contact = Contact.create(campaign=campaign, phone="+12125550101")
-    with agentless_world(tmp_path, [MACHINE]) as world:
+    with agentless_world(tmp_path, [MACHINE], modules=WITH_AMD) as world:
         world.service.add(campaign)
         world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
         attempt = Attempt.get(Attempt.contact == contact.id)
@@ -94,7 +96,7 @@ def test_amd_machine_hangs_up_when_the_campaign_says_so(sqlite_store, tmp_path: 
 def test_amd_machine_gets_the_message_after_the_beep(sqlite_store, tmp_path: pathlib.Path):
     campaign = make_campaign("broadcast", amd_enabled=True, amd_action="message")
     contact = Contact.create(campaign=campaign, phone="+12125550101", first_name="Gus")
-    with agentless_world(tmp_path, [MACHINE]) as world:
+    with agentless_world(tmp_path, [MACHINE], modules=WITH_AMD) as world:
         world.service.add(campaign)
         world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
         attempt = Attempt.get(Attempt.contact == contact.id)
@@ -109,7 +111,7 @@ def test_amd_machine_gets_the_campaign_machine_message_instead_of_the_flow(sqlit
     campaign = make_campaign("survey", amd_enabled=True, amd_action="message",
                              settings={"machine_message": "goodbye.wav"})
     contact = Contact.create(campaign=campaign, phone="+12125550101")
-    with agentless_world(tmp_path, [MACHINE]) as world:
+    with agentless_world(tmp_path, [MACHINE], modules=WITH_AMD) as world:
         world.service.add(campaign)
         world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
         attempt = Attempt.get(Attempt.contact == contact.id)
@@ -121,7 +123,7 @@ def test_amd_machine_gets_the_campaign_machine_message_instead_of_the_flow(sqlit
 def test_amd_human_hears_the_flow(sqlite_store, tmp_path: pathlib.Path):
     campaign = make_campaign("broadcast", amd_enabled=True, amd_action="hangup")
     contact = Contact.create(campaign=campaign, phone="+12125550101")
-    with agentless_world(tmp_path, [ANSWER]) as world:
+    with agentless_world(tmp_path, [ANSWER], modules=WITH_AMD) as world:
         world.service.add(campaign)
         world.pump(lambda: Attempt.select().where(Attempt.outcome != "").count() == 1)
         attempt = Attempt.get(Attempt.contact == contact.id)

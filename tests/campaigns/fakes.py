@@ -14,6 +14,8 @@ class FakeOriginator:
         self.played: list[tuple[str, str]] = []
         self.hung_up: list[str] = []
         self.amd_started: list[str] = []
+        self.avmd_started: list[str] = []
+        self.switches = None  # unknown switch: mod_amd taken as there (engine.campaigns.amd)
         self.sent: list[tuple[str, str, str]] = []
         self.fail_next = False
 
@@ -41,6 +43,12 @@ class FakeOriginator:
 
     def start_amd(self, call_uuid):
         self.amd_started.append(call_uuid)
+
+    def start_avmd(self, call_uuid):
+        self.avmd_started.append(call_uuid)
+
+    def switch_capabilities(self):
+        return self.switches
 
     def uuids(self) -> list[str]:
         return [o["customer_uuid"] for o in self.originated]

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.campaigns.compliance import callee_time_zones
-from engine.campaigns.dialer import CampaignDialer
+from engine.campaigns.dialer import MESSAGE_LEAD_SECONDS, CampaignDialer
 from engine.campaigns.dnc import add_dnc
 from engine.campaigns.group import DialerGroup
 from engine.campaigns.outcomes import abandon_rates, classify
@@ -74,9 +74,10 @@ def test_progressive_one_call_per_free_agent_attempt_before_originate(campaign):
     assert dialer.on_hangup(b, "USER_BUSY", at(6)) == "busy"
     busy = Contact.get(Contact.phone == Attempt.get(Attempt.origination_uuid == b).phone)
     assert busy.status == "retry" and busy.next_attempt_at == at(126)
+    dialer.on_bridge(a, at(8))  # the agent answered and was bridged 3 s after the customer
     assert dialer.on_hangup(a, "NORMAL_CLEARING", at(60)) == "answered"
     row = Attempt.get(Attempt.origination_uuid == a)
-    assert (row.outcome, row.answered_at, row.connected_at, row.agent_id) == ("answered", at(5), at(5), 1)
+    assert (row.outcome, row.answered_at, row.connected_at, row.agent_id) == ("answered", at(5), at(8), 1)
 
 
 def test_power_ratio_dials_several_lines_per_agent(campaign):
@@ -86,7 +87,7 @@ def test_power_ratio_dials_several_lines_per_agent(campaign):
     assert dialer.tick(T0, pool.ready(None)) == 5
 
 
-def test_answer_without_agent_gets_message_after_two_seconds_and_counts_abandoned(campaign):
+def test_answer_without_agent_gets_message_within_two_seconds_and_counts_abandoned(campaign):
     campaign.dial_mode, campaign.power_ratio = "power", 3
     contacts(campaign, 3)
     dialer, switch, pool = make(campaign, 1)
@@ -95,10 +96,13 @@ def test_answer_without_agent_gets_message_after_two_seconds_and_counts_abandone
     dialer.on_answer(a, at(4))
     dialer.on_answer(b, at(5))
     assert switch.connected == [(a, 1)]
-    dialer.tick(at(6.9), [])
+    # the message is sent MESSAGE_LEAD_SECONDS before the 2 s limit, so it plays within 2 s
+    assert dialer.abandon_deadline() == at(5 + 2.0 - MESSAGE_LEAD_SECONDS)
+    dialer.serve_waiting(at(6.4))
     assert switch.played == []
-    dialer.tick(at(7), [])
+    dialer.serve_waiting(at(5 + 2.0 - MESSAGE_LEAD_SECONDS))
     assert switch.played == [(b, "sorry.wav")]
+    assert dialer.abandon_deadline() is None
     assert dialer.on_hangup(b, "NORMAL_CLEARING", at(12)) == "abandoned"
     dialer.on_hangup(a, "NORMAL_CLEARING", at(40))
     dialer.on_hangup(c, "NO_ANSWER", at(35))
@@ -289,12 +293,16 @@ def test_a_call_that_never_sends_an_event_is_ended_after_its_ring_timeout(campai
     assert dialer.live == {} and Attempt.get(Attempt.origination_uuid == lost).outcome == "no_answer"
 
 
-def test_originate_failure_ends_the_attempt_as_failed(campaign):
+def test_originate_refused_by_the_switch_is_a_call_never_placed(campaign):
     contacts(campaign, 1)
     dialer, switch, pool = make(campaign, 1)
     switch.fail_next = True
     assert dialer.tick(T0, pool.ready(None)) == 0
-    assert Attempt.get().outcome == "failed" and dialer.live == {}
+    assert Attempt.get().outcome == "trunk_failed" and dialer.live == {}
+    contact = Contact.get()
+    assert (contact.status, contact.attempts) == ("retry", 0)  # no attempt burnt
+    assert dialer.tick(at(1), pool.ready(None)) == 0  # the trunk is backed off
+    assert Attempt.select().count() == 1
 
 
 def test_paused_campaign_launches_nothing_but_finishes_live_calls(campaign):

@@ -57,6 +57,7 @@ def test_human_reported_at_answer_then_done_with_talk_and_wrap_when_the_agent_is
     assert dialer.tick(T0, pool.ready(None)) == 3
     talker, busy, silent = switch.uuids()
     dialer.on_answer(talker, at(4))
+    dialer.on_bridge(talker, at(4))  # talk time runs from the agent's bridge
     assert pacer.seen == [CallOutcome(at=E0 + 4, answered=True, ring_seconds=4.0, phase="ring")]
     dialer.on_hangup(busy, "USER_BUSY", at(6))
     assert pacer.seen[-1] == CallOutcome(at=E0 + 6, answered=False, ring_seconds=6.0)
@@ -103,6 +104,7 @@ def test_wrap_up_not_seen_ends_with_a_report_without_wrap_time(campaign):
     dialer.tick(T0, pool.ready(None))
     (call,) = switch.uuids()
     dialer.on_answer(call, at(2))
+    dialer.on_bridge(call, at(2))
     dialer.on_hangup(call, "NORMAL_CLEARING", at(32))
     pool.state[1] = "on_break"
     dialer.tick(at(32 + WRAP_GIVE_UP_SECONDS - 1), [])

@@ -16,12 +16,14 @@ from engine.campaigns.dispositions import ensure_default_types
 from engine.campaigns.engine_port import EnginePort
 from engine.campaigns.group import DialerGroup
 from engine.store import Agent, Attempt, Campaign, Contact
+from simswitch.scenario import BUNDLE_MODULES
 from tests.engine.sim import running, scenario_file, wait_until
 
 ROUTES = "routes: []\n"
+WITH_AMD = [*BUNDLE_MODULES, "mod_amd"]  # the shared bundle has no mod_amd
 
 
-def setup(tmp_path, *, mode, agents=1, customers=None, **campaign_fields):
+def setup(tmp_path, *, mode, agents=1, customers=None, modules=None, **campaign_fields):
     ensure_default_types()
     rows = [Agent.create(name=f"Agent {i}", extension=str(1000 + i), sip_password="pw", wrap_up_seconds=0)
             for i in range(1, agents + 1)]
@@ -32,13 +34,15 @@ def setup(tmp_path, *, mode, agents=1, customers=None, **campaign_fields):
     scenario = scenario_file(
         tmp_path, [{"extension": str(1000 + i), "answer_delay": 0.1} for i in range(1, agents + 1)],
         customers=customers or [{"prefix": "+1212555", "answer": 1.0, "ring_time": 0.2, "talk_time": 1.0},
-                                {"prefix": "+1312555", "answer": 0.0, "busy": 1.0}])
+                                {"prefix": "+1312555", "answer": 0.0, "busy": 1.0}],
+        **({"modules": modules} if modules is not None else {}))
     return rows, campaign, scenario
 
 
 def start(engine, agents):
     port = EnginePort(engine)
-    group = DialerGroup(port, port, owner="engine-test", dial_string=lambda n: f"sofia/gateway/trunk/{n}")
+    group = DialerGroup(port, port, owner="engine-test", dial_string=lambda n: f"sofia/gateway/trunk/{n}",
+                        clock=engine.clock)
     port.feed(group)
     for agent in agents:
         engine.agent_login(agent.id)
@@ -120,7 +124,7 @@ def test_preview_agent_sees_the_record_then_dials(sqlite_store, tmp_path: pathli
 @pytest.mark.timeout(90)
 def test_amd_machines_are_hung_up_and_humans_reach_the_agent(sqlite_store, tmp_path: pathlib.Path):
     agents, campaign, scenario = setup(
-        tmp_path, mode="progressive", agents=2, amd_enabled=True, amd_action="hangup",
+        tmp_path, mode="progressive", agents=2, amd_enabled=True, amd_action="hangup", modules=WITH_AMD,
         customers=[{"prefix": "+12125550101", "answer": 1.0, "machine": 1.0, "ring_time": 0.2},
                    {"prefix": "+12125550102", "answer": 1.0, "machine": 0.0, "ring_time": 0.2, "talk_time": 4.0}])
     machine = Contact.create(campaign=campaign, phone="+12125550101")
