@@ -45,3 +45,33 @@ def parse_cause(text: str | None) -> str:
         return _BY_CODE.get(int("".join(c for c in text if c.isdigit()) or 0), "UNKNOWN")
     upper = text.upper()
     return upper if upper in CAUSES else "NORMAL_CLEARING"
+
+
+# SIP final responses behind the causes a refused INVITE ends with (mod_sofia's
+# sofia_glue_sip_cause_to_freeswitch, read backwards), as the real switch reports them in
+# sip_invite_failure_status/phrase and sip_term_status.
+SIP_REFUSALS: dict[str, tuple[int, str]] = {
+    "UNALLOCATED_NUMBER": (404, "Not Found"), "USER_BUSY": (486, "Busy Here"),
+    "NO_USER_RESPONSE": (480, "Temporarily Unavailable"), "CALL_REJECTED": (603, "Decline"),
+    "NORMAL_TEMPORARY_FAILURE": (503, "Service Unavailable"),
+}
+
+
+def sip_refusal_variables(cause: str, reason: bool = True) -> dict[str, str]:
+    """Variables of a sofia leg whose INVITE got a final error response, in the real
+    switch's order (measured: 486/480 from a FreeSWITCH peer, 503 for a closed port).
+    `reason`: the peer sent `Reason: Q.850;cause=...` (a locally made 503 has none)."""
+    status, phrase = SIP_REFUSALS.get(cause, (500, "Server Internal Error"))
+    out = {"sip_hangup_disposition": "recv_refuse", "sip_invite_failure_status": str(status),
+           "sip_invite_failure_phrase": phrase}
+    if reason:
+        out["sip_reason"] = f'Q.850;cause={q850(cause)};text="{cause}"'
+    out.update({"sip_term_status": str(status), "proto_specific_hangup_cause": f"sip:{status}",
+                "sip_term_cause": str(q850(cause))})
+    return out
+
+
+# A leg we cancelled (originate timeout, lost race): known only once the 487 came back,
+# so on CHANNEL_HANGUP_COMPLETE, not on CHANNEL_HANGUP.
+SIP_CANCELLED = {"sip_hangup_disposition": "send_cancel", "sip_invite_failure_status": "487",
+                 "sip_invite_failure_phrase": "CANCEL"}

@@ -12,6 +12,7 @@ import gevent
 from gevent.event import Event as Flag
 from gevent.queue import Queue
 
+from simswitch.causes import SIP_CANCELLED, sip_refusal_variables
 from simswitch.variables import CALLSTATE_NUMBERS, STATE_NUMBERS
 from simswitch.wire import Headers
 
@@ -101,6 +102,7 @@ class Channel:
         self.last_arg = ""
         self.last_response = "_none_"
         self.sip_disposition = "send_bye"
+        self.refused_locally = False            # the 503 of an unreachable SIP peer: no Reason
         self.controllers: list[object] = []     # outbound ESL sessions bound to this channel
         self.recordings: dict[str, float] = {}  # record_session path -> start (sim seconds)
         self.dtmf_script: list[str] = []        # digits the simulated person presses per prompt
@@ -261,11 +263,15 @@ class Channel:
         self.hangup_cause = cause
         self.answer_state = "hangup"
         self.state_number = 10
-        self.times["Hangup"] = self.switch.clock.now_us()
         if disposition:
             self.sip_disposition = disposition
         if self.name.startswith("sofia/") and not self.answered.is_set():
-            self.variables["sip_hangup_disposition"] = self.sip_disposition
+            # A refused INVITE's SIP details are known now; a cancelled one's only once
+            # the 487 is back (teardown).
+            if self.sip_disposition == "recv_refuse":
+                self.variables.update(sip_refusal_variables(cause, not self.refused_locally))
+            elif self.sip_disposition != "send_cancel":
+                self.variables["sip_hangup_disposition"] = self.sip_disposition
         self.emit("CHANNEL_HANGUP")
         if self.name.startswith("sofia/") and disposition == "recv_bye":
             self.variables["sip_hangup_disposition"] = disposition  # the BYE just arrived
@@ -285,6 +291,9 @@ class Channel:
         from simswitch.cdr import hangup_variables
 
         self.set_state("CS_HANGUP", 10)
+        # FreeSWITCH stamps the hang-up time here: CHANNEL_HANGUP and the CS_HANGUP state
+        # event still say 0, CHANNEL_CALLSTATE HANGUP and later events carry it.
+        self.times["Hangup"] = self.switch.clock.now_us()
         self.set_call_state("HANGUP")
         triggered: list[Channel] = []
         cause = self.hangup_cause or "NORMAL_CLEARING"
@@ -307,6 +316,11 @@ class Channel:
         for path in list(self.recordings):
             self.stop_recording(path)
         self.set_state("CS_REPORTING", 11)
+        if self.name.startswith("sofia/") and not self.answered.is_set() and \
+                self.sip_disposition == "send_cancel":
+            self.variables.update(SIP_CANCELLED)
+        if self.name.startswith("loopback/"):
+            self.variables["is_loopback"] = "1"  # mod_loopback's on_reporting, both legs
         self.variables.update(hangup_variables(self))
         self.emit("CHANNEL_HANGUP_COMPLETE", before=[("Hangup-Cause", self.hangup_cause or "")])
         for session in list(self.controllers):

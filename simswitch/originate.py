@@ -206,6 +206,7 @@ class Dialer:
                      profile: str) -> Channel:
         chan = self._new_outbound(name, number, variables, "src/switch_ivr_originate.c")
         chan.greenlet = gevent.getcurrent()
+        chan.refused_locally = profile != "gateway"  # sofia's own 503: nobody answered
         self._start(chan)
         self._fail(chan, "NORMAL_TEMPORARY_FAILURE" if profile != "gateway"
                    else "UNALLOCATED_NUMBER")

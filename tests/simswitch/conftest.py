@@ -51,7 +51,12 @@ def fixture_scenario(ports: dict[str, int]) -> dict:
             "esl_outbound2": [f"socket 127.0.0.1:{ports['esl_outbound2']} async full"],
             "esl_agent": ["bridge loopback/esl_echo"],
         },
-        "customers": [{"regex": "^sipp$", "ring_time": 0.05, "talk_time": 3600}],
+        "customers": [
+            {"regex": "^sipp$", "ring_time": 0.05, "talk_time": 3600},
+            # the SIP peers of tests/fixtures/fs-overlay (public context of a real switch)
+            {"regex": "^fscc_busy$", "answer": 0, "busy": 1, "ring_time": 0.05},
+            {"regex": "^fscc_ring$", "answer": 0, "no_answer": 1},
+        ],
     }
 
 
