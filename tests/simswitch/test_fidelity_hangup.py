@@ -71,7 +71,7 @@ def test_loopback_legs_say_is_loopback_and_stamp_hangup_after_the_event(
     hangup = client.wait_event(named("CHANNEL_HANGUP", Unique_ID=uuid))
     callstate = client.wait_event(named("CHANNEL_CALLSTATE", Unique_ID=uuid,
                                         Channel_Call_State="HANGUP"))
-    other = complete.get("variable_other_loopback_leg_uuid")
+    other = complete.get("variable_other_loopback_leg_uuid") or ""
     b_leg = client.wait_event(named("CHANNEL_HANGUP_COMPLETE", Unique_ID=other))
     client.close()
     assert hangup.get("Caller-Channel-Hangup-Time") == "0"

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from tests.simswitch.conftest import Target, quiesce
-from tests.simswitch.replay import (EVENT_TYPES, Connection, Transcript, compare, replay,
-                                    reply_key)
+from tests.simswitch.replay import EVENT_TYPES, Connection, Transcript, compare, replay, reply_key
 
 
 def _json_rows(want: str, got: str) -> bool:

@@ -6,8 +6,8 @@ import gevent
 import pytest
 from gevent.event import Event as Flag
 
-from tests.simswitch.conftest import Target
 from engine.esl.parser import Frame
+from tests.simswitch.conftest import Target
 from tests.simswitch.replay import Connection, Transcript, compare, event_key, replay
 
 PAIRS = [
