@@ -142,6 +142,10 @@ class AgentlessCall:
         contact = Contact.get_or_none(Contact.id == live.contact_id)
         variables = contact_variables(contact, live.phone) if contact is not None else {"phone": live.phone}
         variables.update(amd)  # flows may branch on {amd_result} / {amd_beep}
+        if plan.queue:
+            # The campaign's queue is where its flow's queue step goes ({campaign_queue} in
+            # dialplans/press1.yaml); the flow's own default only serves flows run alone.
+            variables["campaign_queue"] = plan.queue
 
         def store_answer(question: str, key: str, label: str) -> None:
             SurveyAnswer.create(campaign=dialer.campaign.id, contact=live.contact_id, attempt=live.attempt.id,

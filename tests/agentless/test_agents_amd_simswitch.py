@@ -15,7 +15,9 @@ ANSWER = {"prefix": "+1212555", "answer": 1.0, "ring_time": 0.5, "talk_time": 60
 
 def queue_with_agent() -> tuple[Queue, Agent]:
     agent = Agent.create(name="Agent 1", extension="1001", sip_password="pw", wrap_up_seconds=0)
-    queue = Queue.create(name="renewals", announce_position_seconds=0, wrap_up_seconds=0)
+    # Not the flow's default ({campaign_queue} is "renewals" in dialplans/press1.yaml): the
+    # campaign's own queue must be the one the caller reaches.
+    queue = Queue.create(name="sales", announce_position_seconds=0, wrap_up_seconds=0)
     QueueMember.create(queue=queue, agent=agent)
     return queue, agent
 

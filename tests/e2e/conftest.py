@@ -16,12 +16,6 @@ from tests.e2e.harness import Stack, bundle_dir, why_not_runnable
 AGENTS = 2
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.freeswitch)
-
-
 @pytest.fixture(scope="package")
 def stack() -> Iterator[Stack]:
     reason = why_not_runnable()

@@ -103,6 +103,9 @@ def seed(database_url: str, dialplans: pathlib.Path, agent_count: int) -> dict[s
                                                     "final": code in ("failed", "success")})
     database.close()
     dialplans.mkdir(parents=True, exist_ok=True)
+    for shipped in (ROOT / "dialplans").glob("*.yaml"):
+        if shipped.name != "routes.yaml":
+            (dialplans / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     (dialplans / "routes.yaml").write_text(ROUTES, encoding="utf-8")
     (dialplans / "e2e_menu.yaml").write_text(FLOW, encoding="utf-8")
     return tokens

@@ -1,0 +1,94 @@
+"""Agentless campaigns over SIP on a real FreeSWITCH: a voice broadcast read by TTS to the
+customers who answer, and press-1 where the customer's digit hands the call to an agent."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import ESL_PASSWORD, ESL_PORT, Stack, wait_until
+from tests.e2e.test_outbound import NUMBERS, _finished
+from tests.simswitch.client import Client
+
+pytestmark = pytest.mark.timeout(420)
+
+
+def _agentless_campaign(stack: Stack, name: str, dial_mode: str, **fields: Any) -> int:
+    payload = {"name": name, "dial_mode": dial_mode, "caller_id_number": "+12125550100",
+               "local_window_start": "00:00", "local_window_end": "23:59", "ring_timeout_seconds": 15,
+               "max_attempts": 1, **fields}
+    campaign_id = int(stack.api("POST", "/campaigns", payload=payload)["id"])
+    for phone in NUMBERS:
+        stack.api("POST", f"/campaigns/{campaign_id}/contacts", payload={"phone": phone, "first_name": "Robin"})
+    return campaign_id
+
+
+@pytest.fixture
+def customers(stack: Stack) -> Iterator[None]:
+    """The customer cloud; answered customers stay on the line for 30 s unless hung up."""
+    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1500", "CUSTOMER_TALK_MS": "30000"})
+    yield
+    stack.sipp("customers.sh", "stop", check=False)
+
+
+@pytest.fixture
+def events(stack: Stack) -> Iterator[Client]:
+    client = Client(ESL_PORT, ESL_PASSWORD)
+    assert client.command("event plain CHANNEL_EXECUTE CHANNEL_ANSWER") == "+OK event listener enabled plain"
+    yield client
+    client.close()
+
+
+def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers: None,
+                                                         events: Client) -> None:
+    stack.wait_idle()
+    campaign_id = _agentless_campaign(stack, "e2e broadcast", "broadcast", ivr_flow="broadcast")
+    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+    wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the broadcast dialed")
+    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+    stack.wait_idle()
+    attempts = stack.query("SELECT phone, outcome, origination_uuid FROM attempt WHERE campaign_id = ?",
+                           campaign_id)
+    assert {phone: outcome for phone, outcome, _ in attempts} == NUMBERS
+    played = {e.get("Unique-ID"): [] for e in events.events("CHANNEL_EXECUTE")}
+    for event in events.events("CHANNEL_EXECUTE"):
+        played[event.get("Unique-ID")].append((event.get("Application"), event.get("Application-Data") or ""))
+    for phone, outcome, uuid in attempts:
+        apps = played.get(uuid, [])
+        if outcome == "answered":
+            # The TTS message (rendered and cached as a WAV) and then goodbye were played.
+            files = [data for app, data in apps if app == "playback"]
+            assert any("/tts/" in f or "cache" in f for f in files), (phone, apps)
+            assert any(f.endswith("goodbye.wav") for f in files), (phone, apps)
+        else:
+            assert not [app for app, _ in apps if app == "playback"], (phone, apps)
+
+
+def test_press1_hands_the_customer_to_an_agent(stack: Stack, ready_agents: list[str],
+                                               customers: None, events: Client) -> None:
+    queue_id = next(q["id"] for q in stack.api("GET", "/queues")["items"] if q["name"] == "support")
+    campaign_id = _agentless_campaign(stack, "e2e press1", "press1", ivr_flow="press1", queue=queue_id)
+    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+    pressed: set[str] = set()
+
+    def press_one() -> bool:
+        # A customer in the menu presses 1: the switch receives the digit on that leg.
+        for row in stack.channels():
+            if row.get("application") == "play_and_get_digits" and row["uuid"] not in pressed:
+                pressed.add(row["uuid"])
+                stack.fs_cli(f"uuid_recv_dtmf {row['uuid']} 1")
+        return _finished(stack, campaign_id) and not stack.channel_running("play_and_get_digits")
+
+    wait_until(press_one, 240, "every contact of the press-1 campaign dialed", interval=0.5)
+    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+    stack.wait_idle(timeout=120)
+    attempts = stack.query("SELECT phone, outcome, origination_uuid FROM attempt WHERE campaign_id = ?",
+                           campaign_id)
+    assert {phone: outcome for phone, outcome, _ in attempts} == NUMBERS
+    answered = {uuid for _, outcome, uuid in attempts if outcome == "answered"}
+    assert answered and answered <= pressed, (answered, pressed)
+    # Each customer who pressed 1 reached an agent of the campaign's queue.
+    for uuid in answered:
+        legs = stack.query("SELECT legs FROM cdr WHERE call_uuid = ?", uuid)
+        assert legs and '"role":"agent"' in legs[0][0].replace(" ", ""), (uuid, legs)
