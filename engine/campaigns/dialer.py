@@ -63,6 +63,16 @@ CONNECT_TIMEOUT_SECONDS = 30.0  # an agent rung this long without a bridge is gi
 STALE_EXTRA_SECONDS = 120.0
 
 
+def dial_string_trunk(dial_string: str) -> str:
+    """The trunk a dial string leaves through: ``sofia/gateway/NAME/...`` → NAME, otherwise its
+    endpoint's first two parts (``sofia/external``, ``loopback/0``), ignoring ``{vars}``."""
+    endpoint = dial_string.split("}", 1)[-1] if dial_string.startswith("{") else dial_string
+    parts = endpoint.split("/")
+    if len(parts) >= 3 and parts[0] == "sofia" and parts[1] == "gateway":
+        return parts[2]
+    return "/".join(parts[:2]) or "default"
+
+
 class CampaignDialer:
     """Dials one campaign; see the module docstring."""
 
@@ -106,9 +116,13 @@ class CampaignDialer:
     # ----- pacing -----------------------------------------------------------------------
     @property
     def trunk_name(self) -> str:
-        """The trunk this campaign's calls leave through (its gateway; ``default`` without one)."""
+        """The trunk this campaign's calls leave through: its trunk row's gateway, else the
+        gateway of the dial string it uses (``external_dial``), else the dial string's
+        endpoint (``sofia/external``, ``loopback``...), so warnings name what failed."""
         trunk = self.campaign.trunk if self.campaign.__data__.get("trunk") else None
-        return str(trunk.gateway) if trunk is not None else "default"
+        if trunk is not None:
+            return str(trunk.gateway)
+        return dial_string_trunk(self._dial_string("0"))
 
     def _trunk_dial_string(self, number: str) -> str:
         trunk = self.campaign.trunk

@@ -71,3 +71,12 @@ def test_calls_failing_at_once_on_a_trunk_back_off_and_keep_the_contacts_attempt
             assert check(row, row.phone, campaign, attempt.ended_at).allowed
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert any("carrier_b" in w and "INVALID_GATEWAY" in w for w in warnings)
+
+
+def test_the_trunk_of_a_campaign_without_a_trunk_row_is_its_dial_strings_gateway():
+    from engine.campaigns.dialer import dial_string_trunk
+
+    assert dial_string_trunk("sofia/gateway/customers/+12125550100") == "customers"
+    assert dial_string_trunk("{origination_uuid=x}sofia/gateway/carrier_b/0") == "carrier_b"
+    assert dial_string_trunk("sofia/external/0@10.0.0.1") == "sofia/external"
+    assert dial_string_trunk("loopback/0/default") == "loopback/0"

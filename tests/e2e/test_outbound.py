@@ -86,3 +86,44 @@ def test_campaign_outcomes_match_the_customer_cloud(stack: Stack, ready_agents: 
         assert abs(_stamp(connected_at) - bridge_at) < abs(_stamp(connected_at) - answer_at), \
             (phone, connected_at, bridge_at, answer_at)
         assert abs(_stamp(answered_at) - answer_at) < abs(_stamp(answered_at) - bridge_at)
+
+
+def test_dead_trunk_backs_off_and_keeps_the_contacts_attempts(stack: Stack, ready_agents: list[str]) -> None:
+    """The customer gateway's far end is down (no customer cloud): every originate fails at
+    once. The dialer backs off per trunk, names it in a warning, and burns no attempt; once
+    the carrier is back the same contacts are called and answered."""
+    stack.sipp("customers.sh", "stop", check=False)
+    campaign_id = _campaign(stack, "e2e dead trunk", "progressive", ready_agents, max_attempts=1)
+    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+
+    def failures() -> list[tuple[str, str, str]]:
+        return stack.query("SELECT created_at, ended_at, hangup_cause FROM attempt WHERE campaign_id = ? "
+                           "AND outcome = 'trunk_failed' ORDER BY id", campaign_id)
+
+    wait_until(lambda: len({row[0] for row in failures()}) >= 2, 120, "two waves of failed originates")
+    rows = failures()
+    first_wave = min(row[0] for row in rows)
+    failed_at = min(_stamp(row[1]) for row in rows if row[0] == first_wave)
+    next_launch = min(_stamp(row[0]) for row in rows if row[0] != first_wave)
+    # Backed off on the engine's own clock: nothing was launched on the trunk for the first
+    # step (5 s) after it failed.
+    assert next_launch - failed_at >= 5.0, rows
+    assert {row[2] for row in rows} <= {"NORMAL_TEMPORARY_FAILURE", "DESTINATION_OUT_OF_ORDER",
+                                        "NETWORK_OUT_OF_ORDER"}, rows
+    contacts = stack.query("SELECT status, attempts FROM contact WHERE campaign_id = ?", campaign_id)
+    assert all(status in ("retry", "new", "claimed", "dialing") for status, _ in contacts), contacts
+    assert all(attempts == 0 for status, attempts in contacts if status == "retry"), contacts
+    assert "trunk=customers" in stack.log_tail(400) and "level=warning" in stack.log_tail(400)
+
+    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1000", "CUSTOMER_TALK_MS": "3000"})
+    try:
+        wait_until(lambda: len(stack.query("SELECT id FROM attempt WHERE campaign_id = ? AND outcome NOT IN "
+                                           "('', 'trunk_failed')", campaign_id)) == len(NUMBERS), 400,
+                   "every contact placed once the carrier is back")
+    finally:
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+        stack.sipp("customers.sh", "stop", check=False)
+    stack.wait_idle()
+    placed = stack.query("SELECT phone, outcome FROM attempt WHERE campaign_id = ? AND outcome != 'trunk_failed'",
+                         campaign_id)
+    assert dict(placed) == NUMBERS, placed
