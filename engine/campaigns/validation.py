@@ -206,6 +206,11 @@ def _settings(value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, Mapping):
         raise ValueError("must be an object")
+    from engine.campaigns.amd import AMD_FALLBACKS, FALLBACK_SETTING
+
+    fallback = value.get(FALLBACK_SETTING)
+    if fallback not in (None, "") and fallback not in AMD_FALLBACKS:
+        raise ValueError(f"{FALLBACK_SETTING} must be one of {', '.join(AMD_FALLBACKS)}, got {fallback!r}")
     return dict(value)
 
 

@@ -137,3 +137,8 @@ def test_references_must_exist(sqlite_store):
     assert set(info.value.as_dict()) == {"trunk", "schedule", "ivr_flow", "caller_id_pool"}
     CallerId.create(number="+14155550001", pool="east", approved=True)
     check_references({**cleaned, "caller_id_mode": "pool", "caller_id_pool": "east", "caller_id_number": ""})
+
+
+def test_amd_fallback_setting_is_a_known_method():
+    assert validate_campaign({**GOOD, "settings": {"amd_fallback": "avmd"}})["settings"]["amd_fallback"] == "avmd"
+    assert "settings" in errors_of({**GOOD, "settings": {"amd_fallback": "guess"}})

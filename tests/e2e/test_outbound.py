@@ -127,3 +127,36 @@ def test_dead_trunk_backs_off_and_keeps_the_contacts_attempts(stack: Stack, read
     placed = stack.query("SELECT phone, outcome FROM attempt WHERE campaign_id = ? AND outcome != 'trunk_failed'",
                          campaign_id)
     assert dict(placed) == NUMBERS, placed
+
+
+def test_amd_on_a_switch_without_mod_amd_refuses_or_falls_back_to_avmd(stack: Stack, ready_agents: list[str],
+                                                                       customers: None) -> None:
+    """The bundle has no mod_amd: a campaign asking for AMD cannot start (instead of hanging
+    up every answered customer with `Invalid Application amd`), unless it allows mod_avmd."""
+    assert stack.fs_cli("module_exists mod_amd").strip() == "false"
+    campaign_id = _campaign(stack, "e2e amd", "progressive", ready_agents, amd_enabled=True, amd_action="hangup")
+    with pytest.raises(AssertionError, match="amd_enabled") as refused:
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+    assert "mod_amd" in str(refused.value)
+    assert stack.query("SELECT count(*) FROM attempt WHERE campaign_id = ?", campaign_id) == [(0,)]
+
+    stack.api("PATCH", f"/campaigns/{campaign_id}", payload={"settings": {"amd_fallback": "avmd"}})
+    events = Client(ESL_PORT, ESL_PASSWORD)
+    try:
+        assert events.command("event plain CHANNEL_EXECUTE") == "+OK event listener enabled plain"
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+        wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the AMD campaign dialed")
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+        stack.wait_idle()
+        listened = {e.get("Unique-ID") for e in events.events("CHANNEL_EXECUTE")
+                    if e.get("Application") == "avmd_start"}
+    finally:
+        events.close()
+    attempts = stack.query("SELECT phone, outcome, origination_uuid, agent_id FROM attempt WHERE campaign_id = ?",
+                           campaign_id)
+    assert {phone: outcome for phone, outcome, _, _ in attempts} == NUMBERS
+    for phone, outcome, uuid, agent_id in attempts:
+        if outcome == "answered":
+            # A person answered (no beep): mod_avmd listened, and the call went to an agent.
+            assert uuid in listened and agent_id is not None, (phone, uuid, listened)
+    assert "Invalid Application amd" not in (stack.fs_run / "log" / "freeswitch.log").read_text(errors="replace")
