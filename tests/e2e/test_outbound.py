@@ -160,3 +160,37 @@ def test_amd_on_a_switch_without_mod_amd_refuses_or_falls_back_to_avmd(stack: St
             # A person answered (no beep): mod_avmd listened, and the call went to an agent.
             assert uuid in listened and agent_id is not None, (phone, uuid, listened)
     assert "Invalid Application amd" not in (stack.fs_run / "log" / "freeswitch.log").read_text(errors="replace")
+
+
+def test_power_dialing_abandon_hears_the_message(stack: Stack, ready_agents: list[str], customers: None) -> None:
+    """Power ratio 3 with one agent: both answering customers pick up together, one reaches
+    the agent, the other is abandoned and hears the no-agent message, then is hung up."""
+    agent = ready_agents[0]
+    campaign_id = _campaign(stack, "e2e abandon", "power", [agent], power_ratio=3,
+                            no_agent_action="message", no_agent_message="all_busy.wav")
+    events = Client(ESL_PORT, ESL_PASSWORD)
+    try:
+        assert events.command("event plain CHANNEL_ANSWER CHANNEL_EXECUTE") == "+OK event listener enabled plain"
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+        wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the power campaign dialed")
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+        stack.wait_idle()
+        seen = list(events.events())
+    finally:
+        events.close()
+    attempts = stack.query("SELECT phone, outcome, origination_uuid, agent_id, abandoned FROM attempt "
+                           "WHERE campaign_id = ?", campaign_id)
+    abandoned = [row for row in attempts if row[4]]
+    assert len(abandoned) >= 1 and all(row[3] is None for row in abandoned), attempts
+    for _, _, uuid, _, _ in abandoned:
+        mine = [e for e in seen if e.get("Unique-ID") == uuid]
+        names = [(e.get("Event-Name"), e.get("Application"), e.get("Application-Data") or "") for e in mine]
+        answer = next(i for i, (name, _, _) in enumerate(names) if name == "CHANNEL_ANSWER")
+        played = [i for i, (name, app, data) in enumerate(names)
+                  if name == "CHANNEL_EXECUTE" and app == "playback" and data.endswith("all_busy.wav")]
+        # Nothing but the park of the originate ran between the answer and the message.
+        assert played and played[0] > answer, names
+        between = [app for name, app, _ in names[answer + 1:played[0]] if name == "CHANNEL_EXECUTE"]
+        assert set(between) <= {"park"}, names
+        delay = _epoch(mine[played[0]]) - _epoch(mine[answer])
+        print(f"abandon message {delay:.2f} s after answer (switch clock) for {uuid}")
