@@ -66,7 +66,7 @@ def test_ivr_menu_queue_agent_with_recording(stack: Stack, ready_agents: list[st
                             "WHERE agent_id = ? ORDER BY id", agent_id)
     states = [row[0] for row in intervals]
     assert states[-4:] == ["reserved", "ringing", "in_call", "available"], states
-    for before, after in zip(intervals[-4:], intervals[-3:]):
+    for before, after in zip(intervals[-4:], intervals[-3:], strict=False):
         assert before[3] == after[2]  # each interval ends where the next begins
     in_call = intervals[-2]
     assert in_call[1] == uuid

@@ -31,7 +31,7 @@ def _epoch(event: Any, header: str = "Event-Date-Timestamp") -> float:
 
 
 def _stamp(text: str) -> float:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp()
 
 
 def _campaign(stack: Stack, name: str, dial_mode: str, agent_extensions: list[str], **fields: Any) -> int:
