@@ -232,6 +232,11 @@ class Dialer:
             if outcome in ("USER_NOT_REGISTERED", "UNALLOCATED_NUMBER"):
                 clock.sleep(0.05)
                 self._fail(chan, outcome)
+            if outcome == "USER_BUSY":
+                # A busy line answers 486 without ringing first (no 180): no CHANNEL_PROGRESS,
+                # and the hang-up's call state stays DOWN, as on the real switch.
+                clock.sleep(ring)
+                self._fail(chan, outcome)
             chan.profile["Network-Addr"] = self.switch.bus.ipv4  # the far end's address
             chan.ring(early_media=early)
             if outcome == "NO_ANSWER" or ring >= timeout:

@@ -54,6 +54,10 @@ def test_failed_sip_originate_reports_the_sip_failure(
     hangup = client.wait_event(named("CHANNEL_HANGUP", Unique_ID=uuid))
     client.close()
     assert _variables(hangup, on_hangup) == on_hangup
+    # A refusal without ringing (486 busy, 503) leaves the call state DOWN; a peer that rang
+    # (no answer, cancelled) says RINGING: a dialer tells "never rang" from these.
+    rang = "fscc_ring" in dial
+    assert hangup.get("Channel-Call-State") == ("RINGING" if rang else "DOWN")
     expected = on_complete or on_hangup
     assert _variables(complete, expected) == expected
     # the hang-up time is stamped after CHANNEL_HANGUP
