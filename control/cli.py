@@ -6,6 +6,7 @@ setting or database URL prints one line and exits with status 2.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Any, NoReturn
 
@@ -112,6 +113,30 @@ def start_engine(settings: Settings) -> Any:
     return engine
 
 
+def stop_on_signals(engine: Any, drain_seconds: float) -> None:
+    """SIGTERM and SIGINT stop the engine gracefully: nothing new is claimed or accepted, live
+    calls may end for up to ``drain_seconds``, then it stops (``engine.wait()`` returns). A
+    second signal stops it at once."""
+    import gevent
+
+    draining: list[bool] = []
+
+    def on_signal(signum: int) -> None:
+        if draining:
+            log.warning("second stop signal: stopping now")
+            engine.stop()
+            return
+        draining.append(True)
+        log.info("stop signal %s: draining live calls for up to %s s", signal.Signals(signum).name, drain_seconds)
+        left = engine.drain(drain_seconds)
+        if left:
+            log.warning("drain time over with %d live calls: stopping", left)
+        engine.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, on_signal, signum)
+
+
 @cli.command()
 @click.pass_context
 def web(ctx: click.Context) -> None:
@@ -128,6 +153,7 @@ def engine(ctx: click.Context) -> None:
     settings = _settings(ctx)
     open_store(settings)
     eng = start_engine(settings)
+    stop_on_signals(eng, settings.drain_seconds)
     eng.wait()
 
 
@@ -138,10 +164,16 @@ def run(ctx: click.Context) -> None:
     settings = _settings(ctx)
     open_store(settings)
     eng = start_engine(settings)
+    server = None
     try:
-        serve_web(settings, engine=eng)
+        server = serve_web(settings, engine=eng, block=False)
+        stop_on_signals(eng, settings.drain_seconds)
+        eng.wait()
     finally:
-        eng.stop()
+        if server is not None:
+            server.stop(timeout=2)
+        if not eng.wait(0):
+            eng.stop()
 
 
 @cli.command()

@@ -8,6 +8,7 @@ which uses ``originate``, ``agents``, ``connect_to_agent`` and ``adopt_socket``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import pathlib
@@ -49,6 +50,8 @@ MEDIA_EVENTS = ("CUSTOM avmd::beep",)  # mod_avmd's beep: the AMD fallback (engi
 RELOAD_SECONDS = 5.0
 CAPABILITY_SECONDS = 60.0  # a module loaded or unloaded on a running switch is seen within this
 STATS_SECONDS = 2.0
+RECONNECT_BACKOFF = (0.1, 1.0)  # first and longest wait between reconnect tries, seconds
+HEARTBEAT_TIMEOUT = 10.0  # a node silent this long (a probe goes out at half) is down
 
 
 class _InboundCall:
@@ -81,7 +84,9 @@ class Engine(DeskCommands, DialingCommands):
         self.ivr_runner: Callable[[Engine, Call, str], None] | None = None
         self.feature_codes = feature_codes(settings.extra.get("feature_codes"))
         self.three_ways = ThreeWayRooms(lambda uuid: gevent.spawn(self.switch.kill, self._any_call(uuid)))
-        self.call_listeners: list[Callable[[Call, str], None]] = [self.three_ways.on_call_event]  # + the dialer
+        self.call_listeners: list[Callable[[Call, str], None]] = [  # + the dialer
+            self.three_ways.on_call_event, self.switch.unconfirmed.on_call_event]
+        self.heartbeat_timeout = HEARTBEAT_TIMEOUT
         self.dialing: CampaignDialing | None = None
         self._store = store
         self._greenlets: list[gevent.Greenlet] = []
@@ -98,7 +103,9 @@ class Engine(DeskCommands, DialingCommands):
 
             self.ivr_runner = IvrLink(self)
         for node in self.settings.esl_nodes:
-            connection = InboundConnection(node.host, node.port, node.password, name=node.name)
+            connection = InboundConnection(node.host, node.port, node.password, name=node.name,
+                                           backoff=RECONNECT_BACKOFF, heartbeat_timeout=self.heartbeat_timeout)
+            connection.up_listeners.append(functools.partial(self.switch.unconfirmed.node_up, node.name))
             for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS, *MEDIA_EVENTS):
                 connection.on(name, self._handler(node.name))
             try:
@@ -124,6 +131,24 @@ class Engine(DeskCommands, DialingCommands):
     def wait(self, timeout: float | None = None) -> bool:
         """Block until ``stop()``."""
         return self._stopped.wait(timeout)
+
+    def drain(self, seconds: float) -> int:
+        """Graceful stop, first half: claim and accept nothing new, let live calls end for up
+        to ``seconds`` on the engine clock; returns the calls still live (``stop()`` follows)."""
+        if self.dialing is not None:
+            self.dialing.drain()
+        if self.outbound is not None:
+            self.outbound.stop_accepting()
+        deadline = self.clock.now() + seconds
+        while (live := self.live_calls()) and self.clock.now() < deadline:
+            gevent.sleep(0.05)
+        log.info("drained live_calls=%d", live)
+        return live
+
+    def live_calls(self) -> int:
+        """Channels the switch reported and not hung up, or campaign calls still in flight."""
+        placing = self.dialing.live_calls() if self.dialing is not None else 0
+        return max(placing, sum(1 for call in self.calls if call.state in ("ringing", "answered")))
 
     def stop(self) -> None:
         for greenlet in self._greenlets:
@@ -361,8 +386,11 @@ class Engine(DeskCommands, DialingCommands):
     def _direct_leg_result(self, leg: Call, job: Any, timeout: float) -> None:
         try:
             body = str(job.get(timeout=timeout + 30))
-        except gevent.Timeout:
+        except TimeoutError:  # the switch never reported the job: kill the leg, free the agent
+            self.switch.not_confirmed(leg.node, leg.uuid)
             body = "-ERR NO_ANSWER"
+        except ESLError:  # the node dropped: the leg is killed once it is back
+            body = "-ERR DESTINATION_OUT_OF_ORDER"
         cause = job_failure_cause(body)
         if cause is not None and not leg.outcome and leg.agent_id is not None:
             leg.outcome = offer_outcome(cause)

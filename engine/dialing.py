@@ -85,6 +85,14 @@ class CampaignDialing:
     def stop(self) -> None:
         self.service.stop()
 
+    def drain(self) -> None:
+        """Claim and launch nothing more; live calls are still served until they end."""
+        self.group.draining = True
+
+    def live_calls(self) -> int:
+        """Campaign calls in flight (launched and not yet ended)."""
+        return sum(len(dialer.live) for dialer in self.group.dialers.values())
+
     def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
         """The campaign's pacing status (see :meth:`engine.campaigns.dialer.CampaignDialer.pacing_status`),
         None when no dialer of this engine runs it."""

@@ -52,6 +52,7 @@ class Settings:
     outbound_host: str = "127.0.0.1"
     outbound_port: int = 8084
     dialer_enabled: bool = True
+    drain_seconds: int = 30  # on SIGTERM/SIGINT: how long live calls may go on before the engine exits
     campaign_socket_host: str = "127.0.0.1"
     campaign_socket_port: int = 8085
     external_dial: str = "sofia/gateway/default/{number}"
@@ -68,7 +69,7 @@ class Settings:
 
 
 _INT_KEYS = {"web_port", "engine_api_port", "outbound_port", "campaign_socket_port", "login_max_failures",
-             "login_lockout_seconds"}
+             "login_lockout_seconds", "drain_seconds"}
 _PORT_KEYS = {"web_port", "engine_api_port", "outbound_port", "campaign_socket_port"}
 _BOOL_KEYS = {"demo_users", "dialer_enabled"}
 _CHOICES = {"log_format": ("kv", "json"), "log_level": ("DEBUG", "INFO", "WARNING", "ERROR")}

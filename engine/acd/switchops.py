@@ -12,9 +12,12 @@ from typing import Any
 
 from engine.calls import Call
 from engine.esl import commands
-from engine.esl.errors import ESLError
+from engine.esl.errors import ESLDisconnected, ESLError, ESLNotSent
+from engine.unconfirmed import UnconfirmedOriginates
 
 log = logging.getLogger(__name__)
+
+COMMAND_SECONDS = 5.0  # the switch answers a bgapi at once; silence this long means it hangs
 
 # Hangup causes of a failed agent leg -> how the offer ended (see engine.agents OFFER_OUTCOMES).
 OFFER_OUTCOME_BY_CAUSE = {
@@ -43,6 +46,22 @@ class SwitchOps:
     def __init__(self, nodes: Mapping[str, Any], sockets: Mapping[str, Any]) -> None:
         self.nodes = nodes
         self.sockets = sockets
+        self.unconfirmed = UnconfirmedOriginates(self.api, self.up)
+
+    def not_confirmed(self, node: str, origination_uuid: str) -> None:
+        """An originate whose job never came: kill it now, or once its node is back."""
+        try:
+            name = str(self.node(node).name)
+        except ESLError:
+            return
+        self.unconfirmed.add(name, origination_uuid)
+
+    def up(self, name: str = "") -> bool:
+        """Whether the node (``""``: the one calls go to) is connected and answering."""
+        try:
+            return bool(self.node(name).alive)
+        except ESLError:
+            return False
 
     def node(self, name: str = "") -> Any:
         if name and name in self.nodes:
@@ -72,9 +91,22 @@ class SwitchOps:
         return reply
 
     def originate(self, node: str, endpoint: str, app: str, *, origination_uuid: str, variables: Mapping[str, object]) -> Any:
-        """``bgapi originate {vars,origination_uuid=...}endpoint app``; returns the JobFuture."""
+        """``bgapi originate {vars,origination_uuid=...}endpoint app``; returns the JobFuture.
+
+        ESLNotSent: the switch never got it (no call). A command sent but not confirmed (no
+        reply, or the node dropped before the job answered) is killed once the node is back
+        (:class:`engine.unconfirmed.UnconfirmedOriginates`)."""
         command = commands.originate(endpoint, app, global_vars=variables, origination_uuid=origination_uuid)
-        return self.node(node).bgapi(command)
+        connection = self.node(node)
+        try:
+            job = connection.bgapi(command, timeout=COMMAND_SECONDS)
+        except ESLNotSent:
+            raise
+        except (ESLDisconnected, TimeoutError):
+            self.unconfirmed.add(connection.name, origination_uuid)
+            raise
+        self.unconfirmed.watch(connection.name, origination_uuid, job)
+        return job
 
     def kill(self, call: Call, cause: str = "NORMAL_CLEARING") -> None:
         try:

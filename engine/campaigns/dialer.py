@@ -35,6 +35,7 @@ from engine.campaigns.amd import amd_method
 from engine.campaigns.callbacks import complete_callbacks
 from engine.campaigns.callerid import CallerIdPicker, NoCallerId
 from engine.campaigns.claims import (
+    DEFAULT_RETRY_SECONDS,
     LostClaim,
     claim_batch,
     finish_attempt,
@@ -266,6 +267,11 @@ class CampaignDialer:
             try:
                 self._originate(live, caller_id, contact)
             except Exception as exc:  # the switch refused: the attempt ends here, logged with its cause
+                if not self.originator.switch_up():  # it went down: not the trunk's fault, no back-off
+                    log.warning("switch down, call not placed call_uuid=%s contact_id=%s: %s", call_uuid,
+                                contact.id, exc)
+                    self._end_unplaced(call_uuid, "DESTINATION_OUT_OF_ORDER", now, now)
+                    return None
                 log.error("originate failed call_uuid=%s contact_id=%s: %s", call_uuid, contact.id, exc)
                 self.on_hangup(call_uuid, "DESTINATION_OUT_OF_ORDER", now)
                 return None
@@ -468,6 +474,25 @@ class CampaignDialer:
         if call.agent_id is not None and call.connected_at is None:
             self.agents.release(call.agent_id)
             call.agent_id = None
+
+    def on_lost(self, call_uuid: str, cause: str, now: dt.datetime) -> str:
+        """The switch dropped before it confirmed this originate (the engine kills the call):
+        no attempt is burnt and the trunk is not backed off; the contact is due again after
+        the campaign's retry delay for ``failed``, so a late ring is never followed by a redial."""
+        delay = int((self.campaign.retry_delays or {}).get("failed", DEFAULT_RETRY_SECONDS))
+        return self._end_unplaced(call_uuid, cause, now, now + dt.timedelta(seconds=delay))
+
+    def _end_unplaced(self, call_uuid: str, cause: str, now: dt.datetime, retry_at: dt.datetime) -> str:
+        customer_uuid = self._agent_legs.pop(call_uuid, None)
+        call = self.live.pop(customer_uuid or call_uuid, None)
+        if call is None:
+            return ""
+        self._agent_legs.pop(call.agent_leg, None)
+        self._give_back_agent(call)
+        finish_unplaced(call.attempt, cause=cause, retry_at=retry_at, now=now)
+        log.warning("call not placed or lost with the switch call_uuid=%s contact_id=%s cause=%s: contact due at %s",
+                    call.uuid, call.contact_id, cause, retry_at.isoformat())
+        return "trunk_failed"
 
     def on_hangup(self, call_uuid: str, cause: str, now: dt.datetime) -> str:
         """The call ended: classify, record the outcome, schedule the contact, teach the pacer."""

@@ -26,7 +26,8 @@ from engine.campaigns.group import DialerGroup
 from engine.campaigns.ports import AgentCounts
 from engine.capabilities import SwitchCapabilities
 from engine.clock import utc_datetime
-from engine.esl.errors import ESLError
+from engine.esl.errors import ESLDisconnected, ESLError, ESLNotSent
+from engine.unconfirmed import LOST_CAUSE
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -47,6 +48,14 @@ class EnginePort:
         self._agent_first_legs: set[str] = set()
         # (call uuid, event name, time, hangup cause, amd_result) for the feed's worker
         self._events: gevent.queue.Queue[tuple[str, str, dt.datetime, str, str]] = gevent.queue.Queue()
+        # an originate the switch never confirmed reaches the dialer as LOST, before its kill
+        engine.switch.unconfirmed.lost_listeners.append(self._lost)
+
+    def _lost(self, call_uuid: str) -> None:
+        self._events.put((call_uuid, "LOST", self.now(), LOST_CAUSE, ""))
+
+    def switch_up(self) -> bool:
+        return self.engine.switch.up()
 
     def now(self) -> dt.datetime:
         """The engine clock as the naive-UTC datetime the dialer uses."""
@@ -58,9 +67,15 @@ class EnginePort:
             return self._originate_agent_first(dial_string, origination_uuid, variables, app)
         campaign_id = variables.get("fscc_campaign_id")
         attempt_id = variables.get("fscc_attempt_id")
-        job = self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables), app=app,
-                                    campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
-                                    attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+        try:
+            job = self.engine.originate(dial_string, origination_uuid=origination_uuid, variables=dict(variables),
+                                        app=app, campaign_id=int(str(campaign_id)) if campaign_id is not None else None,
+                                        attempt_id=int(str(attempt_id)) if attempt_id is not None else None)
+        except ESLNotSent:
+            raise  # nothing was placed: the dialer hands the contact back
+        except (ESLDisconnected, TimeoutError) as exc:  # sent, fate unknown: LOST once the node is back
+            log.warning("originate not confirmed call_uuid=%s: %s", origination_uuid, exc)
+            return None
         gevent.spawn(self._originate_result, job, origination_uuid, float(str(variables.get("originate_timeout", 60))))
         return job
 
@@ -69,7 +84,10 @@ class EnginePort:
         CHANNEL_HANGUP): the dialer hears it as that call's hangup, like any other."""
         try:
             body = str(job.get(timeout=ring_timeout + 30))
-        except (gevent.Timeout, EngineError, ESLError) as exc:
+        except TimeoutError:  # the switch never reported the job: kill the call, the dialer hears LOST
+            self.engine.switch.not_confirmed(self._call(call_uuid).node, call_uuid)
+            return
+        except (EngineError, ESLError) as exc:  # the node dropped: settled when it is back
             log.debug("originate result not known call_uuid=%s: %s", call_uuid, exc)
             return
         cause = job_failure_cause(body)
@@ -94,7 +112,13 @@ class EnginePort:
         if reservation is not None:
             reservation.leg_uuid = leg_uuid
         self._agent_first_legs.add(leg_uuid)
-        return engine.switch.originate(node, dial_string, app, origination_uuid=leg_uuid, variables=dict(variables))
+        try:
+            return engine.switch.originate(node, dial_string, app, origination_uuid=leg_uuid, variables=dict(variables))
+        except ESLNotSent:
+            raise
+        except (ESLDisconnected, TimeoutError) as exc:  # sent, fate unknown: LOST once the node is back
+            log.warning("originate not confirmed call_uuid=%s: %s", leg_uuid, exc)
+            return None
 
     def _agent_answered(self, leg_uuid: str) -> None:
         call = self.engine.calls.get(leg_uuid)
@@ -108,7 +132,7 @@ class EnginePort:
     def _connect(self, call_uuid: str, agent_id: int) -> None:
         try:
             self.engine.connect_to_agent(call_uuid, agent_id)
-        except EngineError as exc:
+        except (EngineError, ESLError, TimeoutError) as exc:  # the dialer gives the agent back later
             log.warning("connecting agent failed call_uuid=%s agent_id=%s: %s", call_uuid, agent_id, exc)
 
     def _call(self, call_uuid: str) -> Call:
@@ -189,6 +213,8 @@ class EnginePort:
                             continue
                         name = "AMD"
                     group.on_event(call_uuid, name, now, cause=cause, amd_result=amd_result)
+                except (ESLError, TimeoutError) as exc:  # the switch dropped: recovery settles the call
+                    log.warning("campaign event not acted on call_uuid=%s event=%s: %s", call_uuid, name, exc)
                 except Exception:  # one bad event must not stop the feed; logged with the call
                     log.exception("campaign event failed call_uuid=%s event=%s", call_uuid, name)
 

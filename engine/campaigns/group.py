@@ -10,6 +10,10 @@ The Engine runs the subclass :class:`engine.agentless.group.AgentlessDialerGroup
 ``group.add(campaign)`` for each running campaign, ``group.start(clock_now)`` spawns the
 gevent loop (``tick`` every ``interval`` seconds), and the call listener forwards events
 with ``group.on_event(call_uuid, name, now, cause=..., amd_result=...)``.
+
+Each round first looks whether a campaign row changed (:meth:`watch`: pause, stop, edits
+made by the control plane or another process reach the dialers before their next launch),
+and claims nothing while the switch is down (``Originator.switch_up``) or the engine drains.
 """
 from __future__ import annotations
 
@@ -30,14 +34,17 @@ from engine.campaigns.lifecycle import auto_status
 from engine.campaigns.live import seconds
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.preview import PreviewDesk
-from engine.campaigns.sql import rows
+from engine.campaigns.sql import pk, rows
 from engine.campaigns.trunks import TrunkBackoff
 from engine.clock import Clock, Timer, utc_datetime
+from engine.esl.errors import ESLError
 from engine.store import Agent, Campaign, CampaignAgent
 
 log = logging.getLogger(__name__)
 
 RINGING_EVENTS = ("CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA")
+LIVE_STATUSES = ("scheduled", "running")
+ROUND_ERRORS = (peewee.DatabaseError, gevent.Timeout, ESLError, TimeoutError)  # one campaign's, logged
 
 
 def campaign_agent_ids(campaign: Campaign) -> frozenset[int] | None:
@@ -78,6 +85,10 @@ class DialerGroup:
         self.desks: dict[int, PreviewDesk] = {}
         self._loop: gevent.Greenlet | None = None
         self._now: Callable[[], dt.datetime] | None = None
+        self.draining = False  # graceful stop: serve live calls, launch nothing
+        self.switch_down = False
+        self._seen: tuple[object, ...] | None = None  # the campaign rows as last read (watch)
+        self._last_sync: float | None = None
 
     def add(self, campaign: Campaign) -> CampaignDialer:
         """Start dialing ``campaign`` (idempotent; the row is re-read on :meth:`refresh`)."""
@@ -105,19 +116,38 @@ class DialerGroup:
         return sorted(self.dialers.values(), key=lambda d: (d.campaign.priority, not d.campaign.urgent, d.campaign.id))
 
     def tick(self, now: dt.datetime, interval: float = 1.0) -> int:
-        """One pacing round over every campaign, highest priority first; returns calls launched."""
+        """One pacing round over every campaign, highest priority first; returns calls launched.
+        Nothing is claimed or launched while the switch is down; while draining, live calls
+        are still served."""
+        if not self.switch_available():
+            return 0
         spoken_for: set[int] = set()
         launched = 0
         for dialer in self.by_priority():
             try:
+                if self.draining:
+                    dialer.serve_waiting(now)
+                    self.arm(dialer)
+                    continue
                 free = [a for a in self.agents.ready(dialer.agent_ids) if a not in spoken_for]
                 launched += dialer.tick(now, free, interval)
                 self.arm(dialer)
                 self.desks[dialer.campaign.id].tick(now)
                 spoken_for.update(free[:dialer.agents_spoken_for()])
-            except (peewee.DatabaseError, gevent.Timeout) as exc:  # one campaign's failure must not stop the others
+            except ROUND_ERRORS as exc:  # one campaign's failure must not stop the others
                 log.error("dialer tick failed campaign_id=%s: %s", dialer.campaign.id, exc)
         return launched
+
+    def switch_available(self) -> bool:
+        """Whether the switch takes calls now; the change either way is logged once."""
+        up = self.originator.switch_up()
+        if up == self.switch_down:
+            self.switch_down = not up
+            if up:
+                log.info("switch answering again: campaigns dial again")
+            else:
+                log.warning("switch down: no contact is claimed or dialed until it answers again")
+        return up
 
     def on_event(self, call_uuid: str, name: str, now: dt.datetime, *, cause: str = "", amd_result: str = "") -> None:
         """Route one channel event to the dialer whose call it is."""
@@ -136,6 +166,8 @@ class DialerGroup:
                 dialer.on_bridge(call_uuid, now)
             elif name == "CHANNEL_HANGUP":
                 dialer.on_hangup(call_uuid, cause, now)
+            elif name == "LOST":
+                dialer.on_lost(call_uuid, cause, now)
             self.arm(dialer)
             return
 
@@ -157,18 +189,21 @@ class DialerGroup:
     def _wake(self, dialer: CampaignDialer) -> None:
         assert self.clock is not None
         self._wakeups.pop(dialer.campaign.id, None)
+        if not self.originator.switch_up():
+            return  # nothing can be done on the calls; the first round after it is back re-arms
         try:
             dialer.serve_waiting(utc_datetime(self.clock.now()))
-        except (peewee.DatabaseError, gevent.Timeout) as exc:
+        except ROUND_ERRORS as exc:
             log.error("serving waiting calls failed campaign_id=%s: %s", dialer.campaign.id, exc)
         self.arm(dialer)
 
     def sync(self, now: dt.datetime) -> None:
         """Calendar step (every ~30 s): pick up scheduled/running campaigns, re-read them,
         move them by their window (:func:`auto_status`) and recycle unreached contacts."""
-        for campaign in Campaign.select().where(Campaign.status.in_(("scheduled", "running"))):
+        for campaign in Campaign.select().where(Campaign.status.in_(LIVE_STATUSES)):
             self.add(campaign)
         self.refresh()
+        self._seen = self._campaign_rows()
         for dialer in list(self.dialers.values()):
             try:
                 ready = len(self.agents.ready(dialer.agent_ids))
@@ -176,6 +211,36 @@ class DialerGroup:
                 recycle(dialer.campaign, now)
             except (peewee.DatabaseError, LifecycleError) as exc:
                 log.error("campaign housekeeping failed campaign_id=%s: %s", dialer.campaign.id, exc)
+
+    def watch(self) -> bool:
+        """Re-read the campaigns at once when a row (or its agent list) changed since the last
+        look: a pause, stop or edit then holds from the next launch on. True if it changed."""
+        seen = self._campaign_rows()
+        if seen == self._seen:
+            return False
+        self._seen = seen
+        for campaign in Campaign.select().where(Campaign.status.in_(LIVE_STATUSES)):
+            self.add(campaign)
+        self.refresh()
+        return True
+
+    def _campaign_rows(self) -> tuple[object, ...]:
+        ids = list(self.dialers)
+        campaigns = Campaign.select().where(Campaign.status.in_(LIVE_STATUSES) | pk(Campaign).in_(ids))
+        agents = CampaignAgent.select(CampaignAgent.campaign, CampaignAgent.agent).where(
+            CampaignAgent.campaign.in_(ids)).order_by(CampaignAgent.campaign, CampaignAgent.agent)
+        return (tuple(sorted((c.id, repr(sorted(c.__data__.items()))) for c in campaigns)),
+                tuple(rows(agents)))
+
+    def run_round(self, moment: dt.datetime, interval: float = 1.0, sync_every: float = 30.0) -> int:
+        """One round of the loop: the calendar step when due (else :meth:`watch`), then
+        :meth:`tick`; returns the calls launched."""
+        if self._last_sync is None or seconds(moment) - self._last_sync >= sync_every:
+            self.sync(moment)
+            self._last_sync = seconds(moment)
+        else:
+            self.watch()
+        return self.tick(moment, interval)
 
     def pacing_status(self, campaign_id: int, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """The campaign's last pacing decision, pacer estimates and abandon rates
@@ -202,15 +267,10 @@ class DialerGroup:
         self._now = now
 
         def loop() -> None:
-            last_sync = 0.0
             due = time.monotonic()
             while True:
-                moment = now()
                 try:
-                    if seconds(moment) - last_sync >= sync_every:
-                        self.sync(moment)
-                        last_sync = seconds(moment)
-                    self.tick(moment, interval)
+                    self.run_round(now(), interval, sync_every)
                 except Exception:  # the loop outlives any one bad round; the error is logged
                     log.exception("campaign dialer round failed")
                 due, pause = next_round(due, time.monotonic(), interval)

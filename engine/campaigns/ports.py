@@ -41,6 +41,9 @@ class Originator(Protocol):
     def switch_capabilities(self) -> list[SwitchCapabilities] | None:
         """What the switch nodes calls go through can do (None: not known, e.g. a fake)."""
 
+    def switch_up(self) -> bool:
+        """Whether the switch calls go through takes commands now (while not, nothing is claimed)."""
+
 
 @dataclass(frozen=True)
 class AgentCounts:

@@ -13,6 +13,7 @@ from engine.esl.errors import (
     ESLConnectError,
     ESLDisconnected,
     ESLError,
+    ESLNotSent,
     ESLProtocolError,
     ESLRejectedError,
 )
@@ -24,7 +25,7 @@ from engine.esl.session import JobFuture
 
 __all__ = [
     "ESLAuthError", "ESLCallGone", "ESLCommandError", "ESLConnectError", "ESLDisconnected",
-    "ESLError", "ESLParser", "ESLProtocolError", "ESLRejectedError", "Event", "Frame",
+    "ESLError", "ESLNotSent", "ESLParser", "ESLProtocolError", "ESLRejectedError", "Event", "Frame",
     "InboundConnection", "JobFuture", "NodePool", "NodeStatus", "OutboundCall",
     "OutboundServer", "parse_status",
 ]

@@ -4,6 +4,12 @@
 `send()` kept for greenswitch-style callers) whose reading and framing are replaced by
 engine.esl's parser and `ESLSession`. It remembers its subscriptions and filters and
 replays them after a reconnect, and tracks HEARTBEAT events for liveness.
+
+A node that goes quiet is treated as down at once: after `heartbeat_timeout / 2` without any
+frame the connection asks `api status`; with no frame at all for `heartbeat_timeout`, or a
+command left unanswered past its timeout, the socket is dropped and reconnecting starts
+(backoff doubling from `backoff[0]` to at most `backoff[1]`). `up_listeners` run after every
+successful (re)connect.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import gevent
@@ -38,6 +44,11 @@ log = logging.getLogger(__name__)
 _BUILTIN_EVENTS = ("BACKGROUND_JOB", "HEARTBEAT")
 
 
+def next_delay(delay: float, backoff: tuple[float, float]) -> float:
+    """The reconnect delay after one that failed: doubled, within ``backoff`` (first, max)."""
+    return min(max(delay * 2, backoff[0]), backoff[1])
+
+
 class InboundConnection(ESLSession, InboundESL):
     """One authenticated inbound socket to a FreeSWITCH node, with reconnect.
 
@@ -53,7 +64,7 @@ class InboundConnection(ESLSession, InboundESL):
         *,
         name: str = "fs1",
         reconnect: bool = True,
-        backoff: tuple[float, float] = (0.5, 10.0),
+        backoff: tuple[float, float] = (0.1, 1.0),
         heartbeat_timeout: float = 60.0,
         fmt: str = "plain",
     ) -> None:
@@ -75,6 +86,10 @@ class InboundConnection(ESLSession, InboundESL):
         self._reconnector: gevent.Greenlet | None = None
         self._connect_timeout = 5.0
         self._up = False  # authenticated and subscribed; only then does a loss reconnect
+        self.last_frame = time.monotonic()  # any frame from the switch proves it is not hung
+        self.up_listeners: list[Callable[[], None]] = []  # run (in one greenlet) after each connect
+        self.connects = 0  # successful connects, the first one included
+        self._dropped: socket.socket | None = None  # given up on; down even before its reader sees it
 
     # greenswitch keeps a plain `connected` attribute; ours is computed from the socket.
     @property
@@ -127,7 +142,49 @@ class InboundConnection(ESLSession, InboundESL):
             self._abort()
             raise
         self._up = True
+        self.connects += 1
+        self.last_frame = time.monotonic()
         log.info("esl %s: connected to %s:%s", self.name, self.host, self.port)
+        gevent.spawn(self._watch, sock)
+        if self.up_listeners:
+            gevent.spawn(self._notify_up)
+
+    def _notify_up(self) -> None:
+        for listener in list(self.up_listeners):
+            try:
+                listener()
+            except Exception:  # one listener's failure must not keep the others from running
+                log.exception("esl %s: listener %r failed after connecting", self.name, listener)
+
+    def _watch(self, sock: socket.socket) -> None:
+        """Liveness of one socket: probe a quiet switch, drop one that stays silent."""
+        while self._sock is sock and not self.closing:
+            gevent.sleep(self.heartbeat_timeout / 4)
+            silent = time.monotonic() - self.last_frame
+            if self._sock is not sock or self.closing or silent < self.heartbeat_timeout / 2:
+                continue
+            if silent >= self.heartbeat_timeout:
+                log.warning("esl %s: nothing heard for %.1fs: node down", self.name, silent)
+                self._drop(sock)
+                return
+            try:  # any reply is a frame; none within the rest of the timeout drops the socket
+                self.command(commands.api("status"), timeout=self.heartbeat_timeout - silent)
+            except (ESLError, TimeoutError):
+                return
+
+    def _drop(self, sock: socket.socket) -> None:
+        """Close one socket from our side; its reader then reports the loss (and reconnects)."""
+        self._dropped = sock
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _on_command_timeout(self, timeout: float | None) -> None:
+        sock = self._sock
+        if self._up and sock is not None and not self.closing:
+            log.warning("esl %s: no reply within %ss: node down", self.name, timeout)
+            self._drop(sock)
 
     def _resubscribe(self, timeout: float) -> None:
         self.checked(commands.event(self._events, self.fmt), timeout)
@@ -144,6 +201,7 @@ class InboundConnection(ESLSession, InboundESL):
         self.closing = closing
 
     def _route(self, frame: Frame) -> None:
+        self.last_frame = time.monotonic()
         if frame.content_type in (AUTH_REQUEST, RUDE_REJECTION):
             self._greeting.set(frame)
             return
@@ -177,7 +235,7 @@ class InboundConnection(ESLSession, InboundESL):
                 return
             except (ESLError, TimeoutError) as exc:
                 log.warning("esl %s: connect failed: %s", self.name, exc)
-                delay = min(max(delay * 2, self.backoff[0]), self.backoff[1])
+                delay = next_delay(delay, self.backoff)
 
     def wait_connected(self, timeout: float) -> bool:
         """Wait until the socket is up again (after a reconnect); True if it is."""
@@ -224,12 +282,10 @@ class InboundConnection(ESLSession, InboundESL):
 
     @property
     def alive(self) -> bool:
-        """Connected, and (once one arrived) a HEARTBEAT within `heartbeat_timeout`."""
-        if not self.connected:
+        """Authenticated and subscribed, and some frame heard within `heartbeat_timeout`."""
+        if not self.connected or not self._up or self._sock is self._dropped:
             return False
-        if self.last_heartbeat is None:
-            return True
-        return time.monotonic() - self.last_heartbeat < self.heartbeat_timeout
+        return time.monotonic() - self.last_frame < self.heartbeat_timeout
 
     # -- closing and greenswitch compatibility ---------------------------------------------
     def close(self) -> None:

@@ -25,6 +25,10 @@ class ESLDisconnected(ESLError):
     """The connection went away while a command or job was waiting for its answer."""
 
 
+class ESLNotSent(ESLDisconnected):
+    """The command never left: the socket was down or the send failed (the switch did not get it)."""
+
+
 class ESLCommandError(ESLError):
     """A command got a `-ERR ...` reply where success was required."""
 

@@ -275,6 +275,10 @@ class OutboundServer:
         """Start listening (non-blocking)."""
         self.server.start()
 
+    def stop_accepting(self) -> None:
+        """Refuse new calls (the switch's dialplan falls back); live calls go on."""
+        self.server.close()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting and close every live call."""
         self.server.stop(timeout=timeout)

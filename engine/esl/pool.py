@@ -78,7 +78,7 @@ class NodePool:
     """Named inbound connections; a node is healthy while connected with a recent HEARTBEAT."""
 
     def __init__(
-        self, *, heartbeat_timeout: float = 60.0, backoff: tuple[float, float] = (0.5, 10.0)
+        self, *, heartbeat_timeout: float = 60.0, backoff: tuple[float, float] = (0.1, 1.0)
     ) -> None:
         self.heartbeat_timeout = heartbeat_timeout
         self.backoff = backoff

@@ -22,7 +22,7 @@ import gevent.lock
 import gevent.queue
 
 from engine.esl import commands
-from engine.esl.errors import ESLCommandError, ESLDisconnected, ESLError
+from engine.esl.errors import ESLCommandError, ESLDisconnected, ESLError, ESLNotSent
 from engine.esl.event import Event
 from engine.esl.parser import (
     API_RESPONSE,
@@ -126,6 +126,9 @@ class ESLSession:
     def _on_connection_lost(self) -> None:
         """Hook: the socket is gone (reconnect, mark the call gone, ...)."""
 
+    def _on_command_timeout(self, timeout: float | None) -> None:
+        """Hook: a command got no reply within ``timeout`` (the peer may be hung)."""
+
     def close(self) -> None:
         """Close the socket now (no `exit`); waiting commands fail with ESLDisconnected."""
         self.closing = True
@@ -162,17 +165,18 @@ class ESLSession:
         with self._send_lock:
             sock = self._sock
             if sock is None:
-                raise ESLDisconnected(f"esl {self.name}: not connected")
+                raise ESLNotSent(f"esl {self.name}: not connected")
             # Queue the waiter before sending: FreeSWITCH may answer before sendall returns.
             self._waiting.append(waiter)
             try:
                 sock.sendall(data)
             except OSError as exc:
                 self._waiting.remove(waiter)
-                raise ESLDisconnected(f"esl {self.name}: send failed: {exc}") from exc
+                raise ESLNotSent(f"esl {self.name}: send failed: {exc}") from exc
         try:
             return waiter.get(timeout=timeout)
         except gevent.Timeout:
+            self._on_command_timeout(timeout)
             raise TimeoutError(f"esl {self.name}: no reply within {timeout}s") from None
 
     def checked(self, data: bytes, timeout: float | None = 30.0) -> str:

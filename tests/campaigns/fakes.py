@@ -18,6 +18,7 @@ class FakeOriginator:
         self.switches = None  # unknown switch: mod_amd taken as there (engine.campaigns.amd)
         self.sent: list[tuple[str, str, str]] = []
         self.fail_next = False
+        self.up = True  # False: the switch is down (the dialer must claim nothing)
 
     def originate(self, dial_string, *, origination_uuid, variables, app):
         customer_uuid = origination_uuid if "origination_uuid=" not in app else app.split("origination_uuid=")[1].split(",")[0].split("}")[0]
@@ -49,6 +50,9 @@ class FakeOriginator:
 
     def switch_capabilities(self):
         return self.switches
+
+    def switch_up(self):
+        return self.up
 
     def uuids(self) -> list[str]:
         return [o["customer_uuid"] for o in self.originated]

@@ -71,8 +71,8 @@ def test_pool_health_and_status() -> None:
             assert statuses["down"] is None
             assert statuses["fs1"] is not None and statuses["fs1"].max_sessions == 1000
             assert pool.least_loaded() in (pool.get("fs1"), pool.get("fs2"))
-            # A node whose heartbeat went quiet is not healthy any more.
-            pool.get("fs2").last_heartbeat = time.monotonic() - 120
+            # A node that went quiet (no HEARTBEAT, no frame at all) is not healthy any more.
+            pool.get("fs2").last_frame = time.monotonic() - 120
             assert pool.healthy() == ["fs1"]
             with pytest.raises(KeyError, match="nosuch"):
                 pool.get("nosuch")
