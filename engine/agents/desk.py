@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from engine.clock import Clock
 
 log = logging.getLogger(__name__)
+BRIDGE_WAIT_STEP_SECONDS = 0.02
+BRIDGE_WAIT_STEPS = 150  # 3 s
 
 _DTMF = re.compile(r"[0-9*#A-Da-d]{1,32}")
 _NUMBER = re.compile(r"\+?[0-9]{2,20}")
@@ -82,7 +84,18 @@ class DeskCommands:
         customer = self.calls.get(agent.call_uuid) if agent.call_uuid else None
         if agent.state != "in_call" or leg is None or customer is None:
             raise EngineError(f"agent {agent_id} has no call in progress", field="agent_id")
+        self._await_bridge(customer, leg)
         return customer, leg
+
+    def _await_bridge(self, customer: Call, leg: Call) -> None:
+        """An agent is in_call from the answer of their phone; the switch bridges the legs a
+        moment later. A hold, transfer or 3-way sent in between would hit a half-made
+        bridge (FreeSWITCH then hangs the agent's phone up with DESTINATION_OUT_OF_ORDER),
+        so wait for the bridge, a few seconds at most (the command is tried either way)."""
+        for _ in range(BRIDGE_WAIT_STEPS):
+            if leg.bridged_to or customer.bridged_to or leg.gone or customer.gone:
+                return
+            gevent.sleep(BRIDGE_WAIT_STEP_SECONDS)
 
     def dial(self, agent_id: int, number: str, campaign_id: int | None = None, contact_id: int | None = None) -> str:
         """Click-to-dial; returns the customer call's uuid.

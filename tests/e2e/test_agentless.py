@@ -8,20 +8,21 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import ESL_PASSWORD, ESL_PORT, Stack, wait_until
-from tests.e2e.test_outbound import NUMBERS, _finished
+from tests.e2e.test_outbound import _finished, fresh_numbers
 from tests.simswitch.client import Client
 
 pytestmark = pytest.mark.timeout(420)
 
 
-def _agentless_campaign(stack: Stack, name: str, dial_mode: str, **fields: Any) -> int:
+def _agentless_campaign(stack: Stack, name: str, dial_mode: str, **fields: Any) -> tuple[int, dict[str, str]]:
     payload = {"name": name, "dial_mode": dial_mode, "caller_id_number": "+12125550100",
                "local_window_start": "00:00", "local_window_end": "23:59", "ring_timeout_seconds": 15,
                "max_attempts": 1, **fields}
     campaign_id = int(stack.api("POST", "/campaigns", payload=payload)["id"])
-    for phone in NUMBERS:
+    numbers = fresh_numbers()
+    for phone in numbers:
         stack.api("POST", f"/campaigns/{campaign_id}/contacts", payload={"phone": phone, "first_name": "Robin"})
-    return campaign_id
+    return campaign_id, numbers
 
 
 @pytest.fixture
@@ -43,14 +44,14 @@ def events(stack: Stack) -> Iterator[Client]:
 def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers: None,
                                                          events: Client) -> None:
     stack.wait_idle()
-    campaign_id = _agentless_campaign(stack, "e2e broadcast", "broadcast", ivr_flow="broadcast")
+    campaign_id, numbers = _agentless_campaign(stack, "e2e broadcast", "broadcast", ivr_flow="broadcast")
     stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
     wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the broadcast dialed")
     stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
     stack.wait_idle()
     attempts = stack.query("SELECT phone, outcome, origination_uuid FROM attempt WHERE campaign_id = ?",
                            campaign_id)
-    assert {phone: outcome for phone, outcome, _ in attempts} == NUMBERS
+    assert {phone: outcome for phone, outcome, _ in attempts} == numbers
     played = {e.get("Unique-ID"): [] for e in events.events("CHANNEL_EXECUTE")}
     for event in events.events("CHANNEL_EXECUTE"):
         played[event.get("Unique-ID")].append((event.get("Application"), event.get("Application-Data") or ""))
@@ -68,7 +69,7 @@ def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers
 def test_press1_hands_the_customer_to_an_agent(stack: Stack, ready_agents: list[str],
                                                customers: None, events: Client) -> None:
     queue_id = next(q["id"] for q in stack.api("GET", "/queues")["items"] if q["name"] == "support")
-    campaign_id = _agentless_campaign(stack, "e2e press1", "press1", ivr_flow="press1", queue=queue_id)
+    campaign_id, numbers = _agentless_campaign(stack, "e2e press1", "press1", ivr_flow="press1", queue=queue_id)
     stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
     pressed: set[str] = set()
 
@@ -85,7 +86,7 @@ def test_press1_hands_the_customer_to_an_agent(stack: Stack, ready_agents: list[
     stack.wait_idle(timeout=120)
     attempts = stack.query("SELECT phone, outcome, origination_uuid FROM attempt WHERE campaign_id = ?",
                            campaign_id)
-    assert {phone: outcome for phone, outcome, _ in attempts} == NUMBERS
+    assert {phone: outcome for phone, outcome, _ in attempts} == numbers
     answered = {uuid for _, outcome, uuid in attempts if outcome == "answered"}
     assert answered and answered <= pressed, (answered, pressed)
     # Each customer who pressed 1 reached an agent of the campaign's queue.
