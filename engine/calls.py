@@ -20,6 +20,8 @@ CHANNEL_EVENTS = (
     "CHANNEL_DESTROY", "CHANNEL_EXECUTE_COMPLETE", "DTMF",
 )
 ROLES = ("customer", "agent", "consult", "outbound")
+# `show channels` call states of an answered channel (UNHELD: back from hold, on a real switch).
+ANSWERED_CALLSTATES = ("ACTIVE", "HELD", "UNHELD")
 
 
 class EventLike(Protocol):
@@ -240,7 +242,7 @@ class CallTable:
                 uuid=uuid, node=node, direction=str(row.get("direction") or ""),
                 caller_number=str(row.get("cid_num") or ""), caller_name=str(row.get("cid_name") or ""),
                 destination_number=str(row.get("dest") or ""), channel_name=str(row.get("name") or ""),
-                state="answered" if str(row.get("callstate")) in ("ACTIVE", "HELD") else "ringing",
+                state="answered" if str(row.get("callstate")) in ANSWERED_CALLSTATES else "ringing",
                 created_at=float(row.get("created_epoch") or 0) or None,
                 held=str(row.get("callstate")) == "HELD",
             )

@@ -23,6 +23,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from engine.api import EngineError
+from engine.clock import utc_datetime
 
 if TYPE_CHECKING:
     from engine.agentless.group import AgentlessDialerGroup
@@ -81,6 +82,35 @@ class CampaignDialing:
                               status=503) from exc
         log.info("campaign dialing started owner=%s socket=%s:%s", self.group.owner,
                  self.engine.settings.campaign_socket_host, self.service.socket_port)
+        self.adopt_recovered()
+
+    def adopt_recovered(self) -> int:
+        """Calls the engine recovered from the switch (``Engine.recover``) that belong to a
+        campaign attempt with no outcome yet go back to their campaign's dialer; returns how many.
+        Attempts left open with no live channel are the recovery's to close, not this."""
+        from engine.store import Attempt, Campaign
+
+        adopted = 0
+        now = self.port.now()
+        for call in list(self.engine.calls):
+            if call.attempt_id is None or call.gone:
+                continue
+            attempt = Attempt.get_or_none(Attempt.id == call.attempt_id)
+            if attempt is None or attempt.outcome or attempt.__data__.get("campaign") is None:
+                continue
+            campaign = Campaign.get_or_none(Campaign.id == attempt.__data__["campaign"])
+            if campaign is None:
+                continue
+            dialer = self.group.add(campaign)
+            if dialer.owns(call.uuid):
+                continue
+            answered = utc_datetime(call.answered_at) if call.answered_at else None
+            dialer.adopt(attempt, now, answered_at=answered, agent_id=call.agent_id)
+            self.group.arm(dialer)
+            adopted += 1
+        if adopted:
+            log.info("campaign calls recovered from the switch: %d", adopted)
+        return adopted
 
     def stop(self) -> None:
         self.service.stop()

@@ -52,7 +52,7 @@ from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.trunks import TrunkBackoff, trunk_failure
 from engine.logs import log_context
 from engine.pacing.base import Pacer, PacingSnapshot, progressive_lines
-from engine.store import Campaign, Contact
+from engine.store import Attempt, Campaign, Contact
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +296,23 @@ class CampaignDialer:
                 app=f"&bridge({{{inner}}}{customer})")
         else:
             self.originator.originate(customer, origination_uuid=live.uuid, variables=variables, app="&park()")
+
+    def adopt(self, attempt: Attempt, now: dt.datetime, *, answered_at: dt.datetime | None,
+              agent_id: int | None) -> LiveCall:
+        """A call of this campaign still live on the switch after the engine restarted
+        (:meth:`engine.dialing.CampaignDialing.adopt_recovered`): it is this dialer's call again,
+        so its hang-up settles the attempt like any other. ``agent_id``: the agent whose leg is
+        bridged to it; an answered call without one waits for an agent (or is abandoned)."""
+        live = LiveCall(str(attempt.origination_uuid), attempt, int(attempt.__data__["contact"]), str(attempt.phone),
+                        attempt.created_at or now)
+        if answered_at is not None:
+            live.ringing_at = live.answered_at = live.human_at = answered_at
+        if agent_id is not None:
+            live.agent_id, live.connected_at = agent_id, attempt.connected_at or now
+        self.live[live.uuid] = live
+        log.info("recovered call_uuid=%s contact_id=%s answered=%s agent_id=%s", live.uuid, live.contact_id,
+                 answered_at is not None, agent_id)
+        return live
 
     def _refused(self, contact: Contact, verdict: Verdict, now: dt.datetime) -> None:
         log.info("compliance refused contact_id=%s reason=%s", contact.id, verdict.reason)
