@@ -113,28 +113,43 @@ def start_engine(settings: Settings) -> Any:
     return engine
 
 
-def stop_on_signals(engine: Any, drain_seconds: float) -> None:
+class StopOnSignals:
     """SIGTERM and SIGINT stop the engine gracefully: nothing new is claimed or accepted, live
     calls may end for up to ``drain_seconds``, then it stops (``engine.wait()`` returns). A
-    second signal stops it at once."""
-    import gevent
+    signal during start-up takes effect once the engine is attached; a second one stops at once."""
 
-    draining: list[bool] = []
+    def __init__(self, drain_seconds: float) -> None:
+        import gevent
 
-    def on_signal(signum: int) -> None:
-        if draining:
+        self.drain_seconds = drain_seconds
+        self.engine: Any = None
+        self.requested = False
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(signum, self._on_signal, signum)
+
+    def attach(self, engine: Any) -> None:
+        """The engine to stop (a signal that came before is acted on now)."""
+        self.engine = engine
+        if self.requested:
+            self._drain_and_stop()
+
+    def _on_signal(self, signum: int) -> None:
+        if self.requested:
             log.warning("second stop signal: stopping now")
-            engine.stop()
+            if self.engine is not None:
+                self.engine.stop()
             return
-        draining.append(True)
-        log.info("stop signal %s: draining live calls for up to %s s", signal.Signals(signum).name, drain_seconds)
-        left = engine.drain(drain_seconds)
+        self.requested = True
+        log.info("stop signal %s: draining live calls for up to %s s", signal.Signals(signum).name,
+                 self.drain_seconds)
+        if self.engine is not None:
+            self._drain_and_stop()
+
+    def _drain_and_stop(self) -> None:
+        left = self.engine.drain(self.drain_seconds)
         if left:
             log.warning("drain time over with %d live calls: stopping", left)
-        engine.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        gevent.signal_handler(signum, on_signal, signum)
+        self.engine.stop()
 
 
 @cli.command()
@@ -152,8 +167,9 @@ def engine(ctx: click.Context) -> None:
     """Start the engine alone."""
     settings = _settings(ctx)
     open_store(settings)
+    stopper = StopOnSignals(settings.drain_seconds)
     eng = start_engine(settings)
-    stop_on_signals(eng, settings.drain_seconds)
+    stopper.attach(eng)
     eng.wait()
 
 
@@ -163,11 +179,12 @@ def run(ctx: click.Context) -> None:
     """Start engine and control plane in one gevent process (single-node default)."""
     settings = _settings(ctx)
     open_store(settings)
+    stopper = StopOnSignals(settings.drain_seconds)
     eng = start_engine(settings)
     server = None
     try:
         server = serve_web(settings, engine=eng, block=False)
-        stop_on_signals(eng, settings.drain_seconds)
+        stopper.attach(eng)
         eng.wait()
     finally:
         if server is not None:

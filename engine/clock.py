@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import gevent
+import gevent.event
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ class Clock(Protocol):
 def utc_datetime(seconds: float) -> dt.datetime:
     """Naive UTC datetime for a clock reading (the store's one time format)."""
     return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+
+
+def sleep_on(clock: Clock, seconds: float) -> None:
+    """Block this greenlet until ``clock`` has moved ``seconds`` on (a ManualClock: until a
+    test advances it that far)."""
+    done = gevent.event.Event()
+    clock.call_later(seconds, done.set)
+    done.wait()
 
 
 class _GreenletTimer:

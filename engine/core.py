@@ -33,7 +33,7 @@ from engine.bus import EventBus
 from engine.calls import CHANNEL_EVENTS, Call, CallTable
 from engine.capabilities import SwitchTable
 from engine.cdr import write_cdr
-from engine.clock import Clock, RealClock
+from engine.clock import Clock, RealClock, sleep_on
 from engine.dialing import CampaignDialing, DialingCommands
 from engine.esl.connection import InboundConnection
 from engine.esl.errors import ESLError
@@ -104,7 +104,8 @@ class Engine(DeskCommands, DialingCommands):
             self.ivr_runner = IvrLink(self)
         for node in self.settings.esl_nodes:
             connection = InboundConnection(node.host, node.port, node.password, name=node.name,
-                                           backoff=RECONNECT_BACKOFF, heartbeat_timeout=self.heartbeat_timeout)
+                                           backoff=RECONNECT_BACKOFF, heartbeat_timeout=self.heartbeat_timeout,
+                                           sleep=functools.partial(sleep_on, self.clock))
             connection.up_listeners.append(functools.partial(self.switch.unconfirmed.node_up, node.name))
             for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS, *MEDIA_EVENTS):
                 connection.on(name, self._handler(node.name))

@@ -67,6 +67,7 @@ class InboundConnection(ESLSession, InboundESL):
         backoff: tuple[float, float] = (0.1, 1.0),
         heartbeat_timeout: float = 60.0,
         fmt: str = "plain",
+        sleep: Callable[[float], None] = gevent.sleep,
     ) -> None:
         InboundESL.__init__(self, host, port, password)
         ESLSession.__init__(self, name)
@@ -78,6 +79,7 @@ class InboundConnection(ESLSession, InboundESL):
         self.backoff = backoff
         self.heartbeat_timeout = heartbeat_timeout
         self.fmt = fmt
+        self._sleep = sleep  # waits between reconnect tries (the engine passes its clock's)
         self.last_heartbeat: float | None = None  # time.monotonic() of the last HEARTBEAT
         self.heartbeat: Event | None = None
         self._events: list[str] = list(_BUILTIN_EVENTS)
@@ -227,7 +229,7 @@ class InboundConnection(ESLSession, InboundESL):
     def _reconnect_loop(self, first_delay: float | None = None) -> None:
         delay = self.backoff[0] if first_delay is None else first_delay
         while not self.closing:
-            gevent.sleep(delay)
+            self._sleep(delay)
             if self.closing:
                 return
             try:

@@ -9,6 +9,7 @@ import gevent
 import gevent.server
 import pytest
 
+from engine.clock import ManualClock, sleep_on
 from engine.esl.connection import InboundConnection, next_delay
 from engine.esl.errors import ESLNotSent
 
@@ -32,6 +33,7 @@ class MuteSwitch:
     def __init__(self) -> None:
         self.mute = False
         self.accepted = 0
+        self.clients: list[socket.socket] = []
         self.server = gevent.server.StreamServer(("127.0.0.1", 0), self._handle)
 
     def __enter__(self) -> MuteSwitch:
@@ -47,10 +49,14 @@ class MuteSwitch:
 
     def _handle(self, sock: socket.socket, address: object) -> None:
         self.accepted += 1
+        self.clients.append(sock)
         sock.sendall(b"Content-Type: auth/request\n\n")
         buffer = b""
         while True:
-            data = sock.recv(4096)
+            try:
+                data = sock.recv(4096)
+            except OSError:
+                return
             if not data:
                 return
             buffer += data
@@ -102,5 +108,28 @@ def test_a_command_timeout_marks_the_node_down_and_a_down_node_sends_nothing() -
             while conn.connects < 2:
                 gevent.sleep(0.01)
             assert conn.alive and conn.api("status", timeout=5) == "+OK\n"
+        finally:
+            conn.close()
+
+
+def test_reconnect_tries_wait_on_the_engines_clock() -> None:
+    clock = ManualClock()
+    with MuteSwitch() as switch:
+        conn = InboundConnection("127.0.0.1", switch.port, "ClueCon", backoff=(0.1, 1.0),
+                                 sleep=lambda seconds: sleep_on(clock, seconds))
+        conn.connect(timeout=5)
+        try:
+            switch.clients[0].shutdown(socket.SHUT_RDWR)  # the switch goes away and comes back
+            while conn.connected:
+                gevent.sleep(0.01)
+            gevent.sleep(0.2)
+            assert switch.accepted == 1  # no try before the clock moves
+            clock.advance(0.09)
+            gevent.sleep(0.2)
+            assert switch.accepted == 1
+            clock.advance(0.01)  # the first try is due 0.1 s after the loss
+            while conn.connects < 2:
+                gevent.sleep(0.01)
+            assert switch.accepted == 2 and conn.alive
         finally:
             conn.close()
