@@ -390,8 +390,8 @@ class Engine(DeskCommands, DialingCommands):
         except TimeoutError:  # the switch never reported the job: kill the leg, free the agent
             self.switch.not_confirmed(leg.node, leg.uuid)
             body = "-ERR NO_ANSWER"
-        except ESLError:  # the node dropped: the leg is killed once it is back
-            body = "-ERR DESTINATION_OUT_OF_ORDER"
+        except ESLError:  # the node dropped (not the agent's phone): the leg is killed once it is back
+            body = "-ERR ORIGINATOR_CANCEL"
         cause = job_failure_cause(body)
         if cause is not None and not leg.outcome and leg.agent_id is not None:
             leg.outcome = offer_outcome(cause)

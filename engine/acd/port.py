@@ -17,7 +17,7 @@ from engine.acd.strategies import WaitingCall
 from engine.acd.switchops import job_failure_cause, offer_outcome
 from engine.agents import Reservation
 from engine.calls import Call
-from engine.esl.errors import ESLError
+from engine.esl.errors import ESLDisconnected, ESLError
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -55,7 +55,11 @@ class EslOfferPort:
         try:
             job = self.engine.switch.originate(leg.node, endpoint, "&park()", origination_uuid=leg.uuid, variables=variables)
             body = str(job.get(timeout=reservation.timeout + 30))
-        except (ESLError, TimeoutError, gevent.Timeout) as exc:
+        except (ESLDisconnected, TimeoutError) as exc:  # the switch, not the agent's phone: no penalty
+            if isinstance(exc, TimeoutError):  # the job never came: kill the leg
+                self.engine.switch.not_confirmed(leg.node, leg.uuid)
+            body = f"-ERR ORIGINATOR_CANCEL ({exc})"
+        except ESLError as exc:
             body = f"-ERR DESTINATION_OUT_OF_ORDER ({exc})"
         cause = job_failure_cause(body)
         if cause is None:

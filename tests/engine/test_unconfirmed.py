@@ -59,3 +59,21 @@ def test_a_confirmed_job_is_forgotten_and_a_job_never_reported_on_a_live_node_is
     unconfirmed.add("fs1", "call-3")  # e.g. the job's wait timed out on a node that is up
     gevent.sleep(0.01)
     assert node.sent == [("fs1", f"uuid_kill call-3 {LOST_CAUSE}")]
+
+
+def test_an_agent_rung_when_the_node_drops_is_freed_without_a_penalty():
+    from engine.agents import AgentProfile
+    from engine.clock import ManualClock
+    from engine.core import Engine
+    from engine.settings import Settings
+
+    engine = Engine(Settings(), clock=ManualClock(), store=False)
+    engine.agents.add(AgentProfile(1, "1001"))
+    engine.agents.login(1)
+    assert engine.agents.reserve(1, "customer-1") is not None
+    leg = engine.calls.add(Call(uuid="leg-1", node="fs1", role="agent", parent_uuid="customer-1", agent_id=1))
+    job = JobFuture("job-3")
+    job.set_exception(ESLDisconnected("connection closed"))
+    engine._direct_leg_result(leg, job, 20)
+    agent = engine.agents.get(1)
+    assert agent.state == "available" and agent.registered and agent.no_answer_count == 0
