@@ -111,6 +111,8 @@ class DeskCommands:
             return self.campaign_dial(agent_id, number, campaign_id, contact_id)
         if campaign_id is not None:
             raise EngineError("a campaign call needs the contact to dial", field="contact_id", status=400)
+        if not self.switch.up():  # nothing is placed while the switch is down, and the agent stays free
+            raise EngineError("FreeSWITCH is not answering: nothing can be dialed now", status=503)
         call_uuid, leg_uuid = str(uuid_module.uuid4()), str(uuid_module.uuid4())
         agent = self.agents.get(agent_id)
         log.info("manual dial outside campaigns agent_id=%s number=%s call_uuid=%s", agent_id, number, call_uuid)

@@ -91,7 +91,6 @@ class InboundConnection(ESLSession, InboundESL):
         self.last_frame = time.monotonic()  # any frame from the switch proves it is not hung
         self.up_listeners: list[Callable[[], None]] = []  # run (in one greenlet) after each connect
         self.connects = 0  # successful connects, the first one included
-        self._dropped: socket.socket | None = None  # given up on; down even before its reader sees it
 
     # greenswitch keeps a plain `connected` attribute; ours is computed from the socket.
     @property

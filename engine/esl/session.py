@@ -77,6 +77,7 @@ class ESLSession:
         self._uuid_handlers: dict[str, list[Handler]] = {}
         self.lingering = False
         self.closing = False
+        self._dropped: socket.socket | None = None  # given up on (a hung peer); down before its reader sees it
 
     # -- lifecycle ------------------------------------------------------------------------
     def _start(self, sock: socket.socket) -> None:
@@ -101,7 +102,7 @@ class ESLSession:
                 for frame in self._parser.feed(data):
                     self._route(frame)
         except OSError as exc:
-            if not self.closing:
+            if not self.closing and sock is not self._dropped:  # a socket we gave up on fails this way
                 log.warning("esl %s: read failed: %s", self.name, exc)
         except ESLError:
             log.exception("esl %s: protocol error, dropping the connection", self.name)

@@ -77,3 +77,20 @@ def test_an_agent_rung_when_the_node_drops_is_freed_without_a_penalty():
     engine._direct_leg_result(leg, job, 20)
     agent = engine.agents.get(1)
     assert agent.state == "available" and agent.registered and agent.no_answer_count == 0
+
+
+def test_a_manual_dial_while_the_switch_is_down_is_refused_and_the_agent_stays_free():
+    import pytest
+
+    from engine.agents import AgentProfile
+    from engine.api import EngineError
+    from engine.clock import ManualClock
+    from engine.core import Engine
+    from engine.settings import Settings
+
+    engine = Engine(Settings(), clock=ManualClock(), store=False)  # no node connected
+    engine.agents.add(AgentProfile(1, "1001"))
+    engine.agents.login(1)
+    with pytest.raises(EngineError) as refused:
+        engine.dial(1, "+12125550100")
+    assert refused.value.status == 503 and engine.agents.get(1).state == "available"
