@@ -50,6 +50,7 @@ from engine.campaigns.outcomes import AbandonRates, abandon_rates, classify
 from engine.campaigns.pacing_feed import PacingFeed
 from engine.campaigns.ports import AgentPool, Originator
 from engine.campaigns.trunks import TrunkBackoff, trunk_failure
+from engine.esl.errors import ESLNotSent
 from engine.logs import log_context
 from engine.pacing.base import Pacer, PacingSnapshot, progressive_lines
 from engine.store import Attempt, Campaign, Contact
@@ -267,7 +268,7 @@ class CampaignDialer:
             try:
                 self._originate(live, caller_id, contact)
             except Exception as exc:  # the switch refused: the attempt ends here, logged with its cause
-                if not self.originator.switch_up():  # it went down: not the trunk's fault, no back-off
+                if isinstance(exc, ESLNotSent) or not self.originator.switch_up():  # not the trunk's fault
                     log.warning("switch down, call not placed call_uuid=%s contact_id=%s: %s", call_uuid,
                                 contact.id, exc)
                     self._end_unplaced(call_uuid, "DESTINATION_OUT_OF_ORDER", now, now)

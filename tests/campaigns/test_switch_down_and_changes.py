@@ -109,3 +109,18 @@ def test_an_edit_by_another_writer_reaches_the_pacer_at_the_next_round(campaign)
     Campaign.update(dial_mode="power", power_ratio=3).where(Campaign.id == campaign.id).execute()
     assert group.run_round(at(2)) == 3
     assert group.watch() is False  # nothing changed since
+
+
+def test_an_originate_that_never_left_is_no_dial_even_before_the_switch_is_seen_down(campaign):
+    from engine.esl.errors import ESLNotSent
+
+    contacts(campaign, 2)
+    group, switch, pool = group_for(campaign, 1)
+
+    def send_failed(*args, **kwargs):
+        raise ESLNotSent("send failed: broken pipe")  # the reader has not noticed the loss yet
+    switch.originate = send_failed
+    assert group.run_round(T0) == 0
+    assert [(a.outcome, a.hangup_cause) for a in Attempt.select()] == [("trunk_failed", "DESTINATION_OUT_OF_ORDER")]
+    del switch.originate
+    assert group.run_round(at(1)) == 1  # no trunk back-off
