@@ -27,7 +27,10 @@ def stack() -> Iterator[Stack]:
     stack = Stack(root, bundle)
     try:
         stack.bring_up(AGENTS)
-        stack.sipp("agents.sh", str(AGENTS), "1000", env={"ANSWER_DELAY_MS": "1000"})
+        # One phone per call: agents.sh rewrites its shared reg.xml for each phone it starts,
+        # and a SIPp still reading it can load a half-written file.
+        for extension in range(1000, 1000 + AGENTS):
+            stack.sipp("agents.sh", "1", str(extension), env={"ANSWER_DELAY_MS": "1000"})
         yield stack
     finally:
         stack.tear_down()

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +151,17 @@ class Stack:
             raise RuntimeError(f"switch.sh start failed:\n{result.stdout}\n{result.stderr}")
         # The harness's customer gateway ("customers") and its test DIDs.
         self.sipp("install-conf.sh")
+
+    @contextmanager
+    def customer_cloud(self, ring_ms: int, talk_ms: int) -> Iterator[None]:
+        """The SIPp customer cloud behind the `customers` gateway for the `with` block:
+        numbers ending 0-5 answer after `ring_ms` and hang up after `talk_ms`, 6 is busy,
+        7-9 never answer."""
+        self.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": str(ring_ms), "CUSTOMER_TALK_MS": str(talk_ms)})
+        try:
+            yield
+        finally:
+            self.sipp("customers.sh", "stop", check=False)
 
     def stop_switch(self) -> None:
         subprocess.run(["bash", str(self.bundle / "switch.sh"), "stop"], env=self.switch_env(),

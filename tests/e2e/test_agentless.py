@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import ESL_PASSWORD, ESL_PORT, Stack, wait_until
-from tests.e2e.test_outbound import _finished, fresh_numbers
-from tests.simswitch.client import Client
+from tests.e2e.harness import Stack, wait_until
+from tests.e2e.test_outbound import _finished, fresh_numbers, run_campaign
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -28,32 +27,19 @@ def _agentless_campaign(stack: Stack, name: str, dial_mode: str, **fields: Any) 
 @pytest.fixture
 def customers(stack: Stack) -> Iterator[None]:
     """The customer cloud; answered customers stay on the line for 30 s unless hung up."""
-    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1500", "CUSTOMER_TALK_MS": "30000"})
-    yield
-    stack.sipp("customers.sh", "stop", check=False)
+    with stack.customer_cloud(ring_ms=1500, talk_ms=30000):
+        yield
 
 
-@pytest.fixture
-def events(stack: Stack) -> Iterator[Client]:
-    client = Client(ESL_PORT, ESL_PASSWORD)
-    assert client.command("event plain CHANNEL_EXECUTE CHANNEL_ANSWER") == "+OK event listener enabled plain"
-    yield client
-    client.close()
-
-
-def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers: None,
-                                                         events: Client) -> None:
+def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers: None) -> None:
     stack.wait_idle()
     campaign_id, numbers = _agentless_campaign(stack, "e2e broadcast", "broadcast", ivr_flow="broadcast")
-    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
-    wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the broadcast dialed")
-    stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
-    stack.wait_idle()
+    executed = [e for e in run_campaign(stack, campaign_id, "CHANNEL_EXECUTE") if e.get("Event-Name") == "CHANNEL_EXECUTE"]
     attempts = stack.query("SELECT phone, outcome, origination_uuid FROM attempt WHERE campaign_id = ?",
                            campaign_id)
     assert {phone: outcome for phone, outcome, _ in attempts} == numbers
-    played = {e.get("Unique-ID"): [] for e in events.events("CHANNEL_EXECUTE")}
-    for event in events.events("CHANNEL_EXECUTE"):
+    played: dict[str, list[tuple[str, str]]] = {e.get("Unique-ID"): [] for e in executed}
+    for event in executed:
         played[event.get("Unique-ID")].append((event.get("Application"), event.get("Application-Data") or ""))
     for phone, outcome, uuid in attempts:
         apps = played.get(uuid, [])
@@ -67,7 +53,7 @@ def test_broadcast_reads_the_message_to_those_who_answer(stack: Stack, customers
 
 
 def test_press1_hands_the_customer_to_an_agent(stack: Stack, ready_agents: list[str],
-                                               customers: None, events: Client) -> None:
+                                               customers: None) -> None:
     queue_id = next(q["id"] for q in stack.api("GET", "/queues")["items"] if q["name"] == "support")
     campaign_id, numbers = _agentless_campaign(stack, "e2e press1", "press1", ivr_flow="press1", queue=queue_id)
     stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})

@@ -16,9 +16,8 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture
 def customers(stack: Stack) -> Iterator[None]:
-    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1000", "CUSTOMER_TALK_MS": "600000"})
-    yield
-    stack.sipp("customers.sh", "stop", check=False)
+    with stack.customer_cloud(ring_ms=1000, talk_ms=600000):
+        yield
 
 
 def _in_call(stack: Stack, extensions: list[str]) -> str:

@@ -30,9 +30,8 @@ def fresh_numbers() -> dict[str, str]:
 
 @pytest.fixture
 def customers(stack: Stack) -> Iterator[None]:
-    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1500", "CUSTOMER_TALK_MS": "5000"})
-    yield
-    stack.sipp("customers.sh", "stop", check=False)
+    with stack.customer_cloud(ring_ms=1500, talk_ms=5000):
+        yield
 
 
 def _epoch(event: Any, header: str = "Event-Date-Timestamp") -> float:
@@ -65,24 +64,31 @@ def _finished(stack: Stack, campaign_id: int) -> bool:
     return bool(rows) and all(status not in ("new", "claimed", "dialing") for (status,) in rows)
 
 
+def run_campaign(stack: Stack, campaign_id: int, events: str) -> list[Any]:
+    """Start the campaign, wait until every contact is dialed, pause it, wait for the switch
+    to be idle; returns the switch's `events` (an `event plain` list) seen meanwhile."""
+    client = Client(ESL_PORT, ESL_PASSWORD)
+    try:
+        assert client.command(f"event plain {events}") == "+OK event listener enabled plain"
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
+        wait_until(lambda: _finished(stack, campaign_id), 240, f"every contact of campaign {campaign_id} dialed")
+        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
+        stack.wait_idle()
+        return list(client.events())
+    finally:
+        client.close()
+
+
 @pytest.mark.parametrize("dial_mode", ["progressive", "predictive"])
 def test_campaign_outcomes_match_the_customer_cloud(stack: Stack, ready_agents: list[str], customers: None,
                                                     dial_mode: str) -> None:
-    events = Client(ESL_PORT, ESL_PASSWORD)
-    try:
-        assert events.command("event plain CHANNEL_ANSWER CHANNEL_BRIDGE") == "+OK event listener enabled plain"
-        campaign_id, numbers = _campaign(stack, f"e2e {dial_mode}", dial_mode, ready_agents)
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
-        wait_until(lambda: _finished(stack, campaign_id), 240, f"every contact of the {dial_mode} campaign dialed")
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
-        stack.wait_idle()
-        attempts = stack.query("SELECT phone, outcome, hangup_cause, origination_uuid, answered_at, connected_at, "
-                               "agent_id FROM attempt WHERE campaign_id = ? ORDER BY id", campaign_id)
-        bridges = {e.get(side): e for e in events.events("CHANNEL_BRIDGE")
-                   for side in ("Bridge-A-Unique-ID", "Bridge-B-Unique-ID")}
-        answers = {e.get("Unique-ID"): e for e in events.events("CHANNEL_ANSWER")}
-    finally:
-        events.close()
+    campaign_id, numbers = _campaign(stack, f"e2e {dial_mode}", dial_mode, ready_agents)
+    seen = run_campaign(stack, campaign_id, "CHANNEL_ANSWER CHANNEL_BRIDGE")
+    attempts = stack.query("SELECT phone, outcome, hangup_cause, origination_uuid, answered_at, connected_at, "
+                           "agent_id FROM attempt WHERE campaign_id = ? ORDER BY id", campaign_id)
+    bridges = {e.get(side): e for e in seen if e.get("Event-Name") == "CHANNEL_BRIDGE"
+               for side in ("Bridge-A-Unique-ID", "Bridge-B-Unique-ID")}
+    answers = {e.get("Unique-ID"): e for e in seen if e.get("Event-Name") == "CHANNEL_ANSWER"}
 
     assert sorted(a[0] for a in attempts) == sorted(numbers), attempts
     for phone, outcome, cause, uuid, answered_at, connected_at, agent_id in attempts:
@@ -92,7 +98,7 @@ def test_campaign_outcomes_match_the_customer_cloud(stack: Stack, ready_agents: 
             continue
         # Answered customers were bridged to a ready agent; connected_at is that bridge,
         # not the customer's answer (the agent phone answers a second after being offered).
-        assert agent_id is not None and uuid in bridges, (phone, uuid, len(events.events()), list(bridges))
+        assert agent_id is not None and uuid in bridges, (phone, uuid, len(seen), list(bridges))
         bridge_at, answer_at = _epoch(bridges[uuid]), _epoch(answers[uuid])
         assert bridge_at > answer_at
         assert abs(_stamp(connected_at) - bridge_at) < abs(_stamp(connected_at) - answer_at), \
@@ -153,17 +159,8 @@ def test_amd_on_a_switch_without_mod_amd_refuses_or_falls_back_to_avmd(stack: St
     assert stack.query("SELECT count(*) FROM attempt WHERE campaign_id = ?", campaign_id) == [(0,)]
 
     stack.api("PATCH", f"/campaigns/{campaign_id}", payload={"settings": {"amd_fallback": "avmd"}})
-    events = Client(ESL_PORT, ESL_PASSWORD)
-    try:
-        assert events.command("event plain CHANNEL_EXECUTE") == "+OK event listener enabled plain"
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
-        wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the AMD campaign dialed")
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
-        stack.wait_idle()
-        listened = {e.get("Unique-ID") for e in events.events("CHANNEL_EXECUTE")
-                    if e.get("Application") == "avmd_start"}
-    finally:
-        events.close()
+    listened = {e.get("Unique-ID") for e in run_campaign(stack, campaign_id, "CHANNEL_EXECUTE")
+                if e.get("Application") == "avmd_start"}
     attempts = stack.query("SELECT phone, outcome, origination_uuid, agent_id FROM attempt WHERE campaign_id = ?",
                            campaign_id)
     assert {phone: outcome for phone, outcome, _, _ in attempts} == numbers
@@ -180,16 +177,7 @@ def test_power_dialing_abandon_hears_the_message(stack: Stack, ready_agents: lis
     agent = ready_agents[0]
     campaign_id, numbers = _campaign(stack, "e2e abandon", "power", [agent], power_ratio=3,
                             no_agent_action="message", no_agent_message="all_busy.wav")
-    events = Client(ESL_PORT, ESL_PASSWORD)
-    try:
-        assert events.command("event plain CHANNEL_ANSWER CHANNEL_EXECUTE") == "+OK event listener enabled plain"
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/start", payload={})
-        wait_until(lambda: _finished(stack, campaign_id), 240, "every contact of the power campaign dialed")
-        stack.api("POST", f"/campaigns/{campaign_id}/lifecycle/pause", payload={})
-        stack.wait_idle()
-        seen = list(events.events())
-    finally:
-        events.close()
+    seen = run_campaign(stack, campaign_id, "CHANNEL_ANSWER CHANNEL_EXECUTE")
     attempts = stack.query("SELECT phone, outcome, origination_uuid, agent_id, abandoned FROM attempt "
                            "WHERE campaign_id = ?", campaign_id)
     abandoned = [row for row in attempts if row[4]]

@@ -16,9 +16,8 @@ pytestmark = pytest.mark.timeout(420)
 
 @pytest.fixture
 def customers(stack: Stack) -> Iterator[None]:
-    stack.sipp("customers.sh", "start", env={"CUSTOMER_RING_MS": "1000", "CUSTOMER_TALK_MS": "20000"})
-    yield
-    stack.sipp("customers.sh", "stop", check=False)
+    with stack.customer_cloud(ring_ms=1000, talk_ms=20000):
+        yield
 
 
 def test_kill_during_bridged_calls_then_restart(stack: Stack, ready_agents: list[str], customers: None) -> None:
