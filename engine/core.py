@@ -107,6 +107,7 @@ class Engine(DeskCommands, DialingCommands):
                                            backoff=RECONNECT_BACKOFF, heartbeat_timeout=self.heartbeat_timeout,
                                            sleep=functools.partial(sleep_on, self.clock))
             connection.up_listeners.append(functools.partial(self.switch.unconfirmed.node_up, node.name))
+            connection.up_listeners.append(functools.partial(self._node_up, node.name))  # after: lost first
             for name in (*CHANNEL_EVENTS, *REGISTRATION_EVENTS, *MEDIA_EVENTS):
                 connection.on(name, self._handler(node.name))
             try:
@@ -204,21 +205,58 @@ class Engine(DeskCommands, DialingCommands):
                              overflowed=queue.stats.overflowed, service_level=round(queue.stats.service_level, 3))
 
     def recover(self) -> int:
-        """Rebuild live calls after a restart from ``show channels as json`` + Attempt rows."""
+        """Recovery at start: :meth:`reconcile` every node."""
+        return self.reconcile()
+
+    def reconcile(self, node: str | None = None) -> int:
+        """The one recovery path, at start and after every reconnect: read ``show channels``
+        of the node (every node by default). Calls the engine tracks that the switch no longer
+        has ended while it could not see them (:meth:`_vanished`); channels it does not track
+        are taken back (their role, agent and attempt from their variables and the store),
+        and campaign calls among them return to their campaign's dialer. Returns how many
+        channels were taken back."""
         rebuilt: list[Call] = []
-        for name, connection in self.nodes.items():
+        for name in [node] if node else list(self.nodes):
+            connection = self.nodes.get(name)
+            if connection is None:
+                continue
             try:
                 text = connection.api("show channels as json")
                 rows = json.loads(text).get("rows") or []
             except (ESLError, TimeoutError, ValueError) as exc:
                 log.error("recovery: show channels failed node=%s: %s", name, exc)
                 continue
+            live = {str(row.get("uuid") or "") for row in rows}
+            for call in [c for c in self.calls if c.node == name and not c.gone and c.uuid not in live]:
+                self._vanished(call, name)
             rebuilt.extend(self.calls.from_show_channels(rows, name))
         for call in rebuilt:
             self._recover_call(call)
         if rebuilt:
             log.info("recovered %d live channels", len(rebuilt))
+        if self.dialing is not None:
+            self.dialing.adopt_recovered()
         return len(rebuilt)
+
+    def _node_up(self, node: str) -> None:
+        """After a reconnect (the first connect is recovered by :meth:`start`)."""
+        connection = self.nodes.get(node)
+        if connection is not None and connection.connects > 1:
+            self.reconcile(node)
+
+    def _vanished(self, call: Call, node: str) -> None:
+        """A call the switch lost while the engine could not see it (the switch restarted):
+        its owner hears it as lost when it never reached the callee (no attempt burnt), then
+        it ends like any hang-up (CDR, agent freed, attempt settled), cause CRASH."""
+        log.warning("call gone from the switch while it was unreachable call_uuid=%s node=%s role=%s",
+                    call.uuid, node, call.role)
+        if call.answered_at is None:
+            for listener in self.switch.unconfirmed.lost_listeners:
+                listener(call.uuid)
+        stamp = str(int(self.clock.now() * 1_000_000))
+        for name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
+            self.on_event(Event({"Event-Name": name, "Unique-ID": call.uuid, "Hangup-Cause": "CRASH",
+                                 "variable_hangup_cause": "CRASH", "Event-Date-Timestamp": stamp}), node)
 
     def _recover_call(self, call: Call) -> None:
         variables = {}

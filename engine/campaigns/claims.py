@@ -196,14 +196,16 @@ def finish_attempt(attempt: Attempt, outcome: str, *, campaign: Campaign, now: d
     return status
 
 
-def finish_unplaced(attempt: Attempt, *, cause: str, retry_at: dt.datetime, now: dt.datetime | None = None) -> None:
-    """The call never reached the callee (its trunk failed at once): the attempt ends
-    ``trunk_failed`` and the contact goes back to ``retry`` at ``retry_at`` with its attempt
-    counter given back (the per-number daily cap skips such rows) and its last outcome kept."""
+def finish_unplaced(attempt: Attempt, *, cause: str, retry_at: dt.datetime, now: dt.datetime | None = None,
+                    outcome: str = "trunk_failed") -> None:
+    """The call never reached the callee (its trunk failed at once: ``trunk_failed``; the
+    switch or the engine went away first: ``lost``): the attempt ends with ``outcome`` and the
+    contact goes back to ``retry`` at ``retry_at`` with its attempt counter given back (the
+    per-number daily cap skips such rows) and its last outcome kept."""
     now = now or utcnow()
     contact_id = attempt.__data__.get("contact")
     with database.atomic():
-        attempt.outcome, attempt.hangup_cause, attempt.ended_at = "trunk_failed", cause, now
+        attempt.outcome, attempt.hangup_cause, attempt.ended_at = outcome, cause, now
         attempt.save()
         if contact_id is not None:
             (Contact.update(status="retry", next_attempt_at=retry_at, lease_owner="", lease_until=None,

@@ -33,6 +33,7 @@ from engine.campaigns.sql import rows
 from engine.campaigns.timeparse import parse_hhmm
 from engine.campaigns.windows import campaign_schedule_open, to_utc_aware
 from engine.store import Attempt, Campaign, Contact
+from engine.store.contacts import UNPLACED_OUTCOMES
 
 UNKNOWN_ZONE = "Etc/Unknown"
 ANSWERED_OUTCOMES = ("answered", "abandoned", "machine")
@@ -162,9 +163,9 @@ def gather(contact: Contact, phone: str, campaign: Campaign, now: dt.datetime) -
         query = (Attempt.select(Attempt.outcome, peewee.fn.COUNT(Attempt.id))
                  .where((Attempt.contact == contact.id) & (Attempt.outcome != "")).group_by(Attempt.outcome))
         outcome_counts = {outcome: int(count) for outcome, count in rows(query)}
-    attempts_24h = Attempt.select().where(  # calls a failed trunk never placed do not count
+    attempts_24h = Attempt.select().where(  # calls never placed (trunk failed, switch lost) do not count
         (Attempt.phone == phone) & (Attempt.created_at > naive_now - dt.timedelta(hours=24))
-        & (Attempt.outcome != "trunk_failed")).count()
+        & Attempt.outcome.not_in(UNPLACED_OUTCOMES)).count()
     contacts_30d = 0
     if campaign.monthly_contacts_per_customer:
         contacts_30d = Attempt.select().where(

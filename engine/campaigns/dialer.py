@@ -498,19 +498,20 @@ class CampaignDialer:
         no attempt is burnt and the trunk is not backed off; the contact is due again after
         the campaign's retry delay for ``failed``, so a late ring is never followed by a redial."""
         delay = int((self.campaign.retry_delays or {}).get("failed", DEFAULT_RETRY_SECONDS))
-        return self._end_unplaced(call_uuid, cause, now, now + dt.timedelta(seconds=delay))
+        return self._end_unplaced(call_uuid, cause, now, now + dt.timedelta(seconds=delay), outcome="lost")
 
-    def _end_unplaced(self, call_uuid: str, cause: str, now: dt.datetime, retry_at: dt.datetime) -> str:
+    def _end_unplaced(self, call_uuid: str, cause: str, now: dt.datetime, retry_at: dt.datetime,
+                      outcome: str = "trunk_failed") -> str:
         customer_uuid = self._agent_legs.pop(call_uuid, None)
         call = self.live.pop(customer_uuid or call_uuid, None)
         if call is None:
             return ""
         self._agent_legs.pop(call.agent_leg, None)
         self._give_back_agent(call)
-        finish_unplaced(call.attempt, cause=cause, retry_at=retry_at, now=now)
-        log.warning("call not placed or lost with the switch call_uuid=%s contact_id=%s cause=%s: contact due at %s",
-                    call.uuid, call.contact_id, cause, retry_at.isoformat())
-        return "trunk_failed"
+        finish_unplaced(call.attempt, cause=cause, retry_at=retry_at, now=now, outcome=outcome)
+        log.warning("call not placed or lost with the switch call_uuid=%s contact_id=%s cause=%s outcome=%s: "
+                    "contact due at %s", call.uuid, call.contact_id, cause, outcome, retry_at.isoformat())
+        return outcome
 
     def on_hangup(self, call_uuid: str, cause: str, now: dt.datetime) -> str:
         """The call ended: classify, record the outcome, schedule the contact, teach the pacer."""

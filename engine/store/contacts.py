@@ -13,7 +13,9 @@ OUTCOMES = (
     "answered", "busy", "no_answer", "failed", "invalid", "machine", "abandoned",
     "rejected", "dnc_blocked", "window_blocked",
     "trunk_failed",  # never placed: the trunk failed at once (engine.campaigns.trunks); no attempt burnt
+    "lost",  # the switch or the engine went away before the callee was reached; no attempt burnt
 )
+UNPLACED_OUTCOMES = ("trunk_failed", "lost")  # the callee was never reached: no attempt counted
 MAX_PHONES = 5
 
 

@@ -71,7 +71,7 @@ def test_a_call_the_switch_lost_is_handed_back_without_an_attempt_and_not_redial
     group.on_event(lost, "CHANNEL_HANGUP", at(6), cause="LOSE_RACE")  # the kill's hangup: ignored
     attempt = Attempt.get()
     contact = Contact.get_by_id(attempt.contact_id)
-    assert (attempt.outcome, attempt.hangup_cause) == ("trunk_failed", "LOSE_RACE")
+    assert (attempt.outcome, attempt.hangup_cause) == ("lost", "LOSE_RACE")
     assert (contact.status, contact.attempts) == ("retry", 0)
     assert contact.next_attempt_at == at(5) + dt.timedelta(seconds=DEFAULT_RETRY_SECONDS)
     assert group.run_round(at(7)) == 0 and pool.state[1] == "ready"

@@ -199,7 +199,7 @@ def assert_no_fault_damage(unhandled: Unhandled, lost: list[str], engine: Engine
 
 def lost_attempts(since: int) -> list[str]:
     """Attempts whose originate the switch never confirmed (handed back, the call killed)."""
-    query = Attempt.select().where((Attempt.outcome == "trunk_failed") & (Attempt.hangup_cause == LOST_CAUSE)
+    query = Attempt.select().where((Attempt.outcome == "lost") & (Attempt.hangup_cause == LOST_CAUSE)
                                    & (Attempt.id > since))
     return [a.origination_uuid for a in query]
 
