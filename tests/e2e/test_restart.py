@@ -57,3 +57,25 @@ def test_kill_during_bridged_calls_then_restart(stack: Stack, ready_agents: list
     assert dict(placed) == {phone: 1 for phone in numbers}, placed
     for extension in ready_agents:
         assert stack.agent_state(extension)["state"] != "in_call"
+
+
+def test_kill_during_a_bridged_inbound_call_then_restart(stack: Stack, ready_agents: list[str]) -> None:
+    """An inbound caller bridged to an agent outlives the engine (the bridge no longer needs
+    the outbound socket); after the restart the agent is in that call again, and when the
+    caller hangs up the call is written and the agent is free."""
+    caller = stack.call_in("8002", talk_ms=25000)
+    busy = wait_until(lambda: [e for e in ready_agents if stack.agent_state(e)["state"] == "in_call"], 60,
+                      "an agent taking the inbound call")
+    extension = busy[0]
+    customer_uuid = stack.agent_state(extension)["call_uuid"]
+    wait_until(lambda: stack.leg_of(extension), 30, "the agent's leg")
+    stack.stop_fscc(signal.SIGKILL)
+    assert customer_uuid in {row["uuid"] for row in stack.channels()}
+    stack.start_fscc()
+    state = stack.agent_state(extension)
+    assert (state["state"], state["call_uuid"]) == ("in_call", customer_uuid), state
+    output, _ = caller.communicate(timeout=120)
+    assert "successful=1" in output, output
+    wait_until(lambda: stack.agent_state(extension)["state"] != "in_call", 60, "the agent freed")
+    stack.wait_idle()
+    assert stack.query("SELECT hangup_cause FROM cdr WHERE call_uuid = ?", customer_uuid) == [("NORMAL_CLEARING",)]
