@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/simswitch.py
 	$(BIN)/python bench/pacing.py --plot bench/pacing.png
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
