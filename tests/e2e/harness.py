@@ -300,6 +300,17 @@ class Stack:
         return subprocess.Popen(["bash", str(self.bundle / "sipp" / "inbound-calls.sh"), "1", "1", did], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
+    @contextmanager
+    def calling(self, did: str, **options: Any) -> Iterator[subprocess.Popen[str]]:
+        """`call_in` for a `with` block: the SIPp caller is killed if the block leaves early."""
+        caller = self.call_in(did, **options)
+        try:
+            yield caller
+        finally:
+            if caller.poll() is None:
+                caller.kill()
+                caller.wait(10)
+
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the store as an auditor would (its own connection, read-only)."""
         import sqlite3

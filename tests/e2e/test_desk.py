@@ -35,17 +35,12 @@ def _digits_sent(stack: Stack, uuid: str) -> list[str]:
     return re.findall(rf"^{uuid} digit=(.) ms=", log, flags=re.MULTILINE)
 
 
-def _finish(caller: subprocess.Popen[str]) -> str:
-    try:
-        output, _ = caller.communicate(timeout=120)
-    finally:
-        if caller.poll() is None:
-            caller.kill()
-    return output
-
-
 def test_hold_dtmf_and_blind_transfer_to_another_agent(stack: Stack, ready_agents: list[str]) -> None:
-    caller = stack.call_in("8002", talk_ms=25000)
+    with stack.calling("8002", talk_ms=25000) as caller:
+        _hold_dtmf_transfer(stack, ready_agents, caller)
+
+
+def _hold_dtmf_transfer(stack: Stack, ready_agents: list[str], caller: subprocess.Popen[str]) -> None:
     first = _in_call(stack, ready_agents)
     other = next(e for e in ready_agents if e != first)
     customer_uuid = stack.agent_state(first)["call_uuid"]
@@ -69,7 +64,7 @@ def test_hold_dtmf_and_blind_transfer_to_another_agent(stack: Stack, ready_agent
     assert stack.agent_state(first)["state"] != "in_call"
     wait_until(lambda: stack.leg_of(first) is None, 30, "the first agent's phone to leave the call")
 
-    assert "successful=1" in _finish(caller)
+    assert "successful=1" in caller.communicate(timeout=120)[0]
     stack.wait_idle()
     legs = json.loads(stack.query("SELECT legs FROM cdr WHERE call_uuid = ?", customer_uuid)[0][0])
     answered = [leg["destination"] for leg in legs if leg["role"] == "agent" and leg["answered"]]
@@ -79,7 +74,11 @@ def test_hold_dtmf_and_blind_transfer_to_another_agent(stack: Stack, ready_agent
 @pytest.mark.parametrize("first_to_leave", ["agent", "third_party"])
 def test_three_way_each_party_leaving(stack: Stack, ready_agents: list[str], customers: None,
                                       first_to_leave: str) -> None:
-    caller = stack.call_in("8002", talk_ms=30000)
+    with stack.calling("8002", talk_ms=30000) as caller:
+        _three_way(stack, ready_agents, caller, first_to_leave)
+
+
+def _three_way(stack: Stack, ready_agents: list[str], caller: subprocess.Popen[str], first_to_leave: str) -> None:
     agent = _in_call(stack, ready_agents)
     customer_uuid = stack.agent_state(agent)["call_uuid"]
     result = stack.api("POST", "/desk/three_way", f"agent{agent}", {"target": "+12125550140"})
@@ -100,5 +99,5 @@ def test_three_way_each_party_leaving(stack: Stack, ready_agents: list[str], cus
         assert _channel(stack, customer_uuid) and stack.leg_of(agent) is not None
 
     # When the caller hangs up, nobody is left alone on the switch.
-    assert "successful=1" in _finish(caller)
+    assert "successful=1" in caller.communicate(timeout=120)[0]
     stack.wait_idle(timeout=30)

@@ -34,8 +34,7 @@ def _sox(path: pathlib.Path) -> tuple[float, float]:
 
 @pytest.mark.skipif(shutil.which("sox") is None, reason="sox measures the recording (make test installs it)")
 def test_ivr_menu_queue_agent_with_recording(stack: Stack, ready_agents: list[str]) -> None:
-    caller = stack.call_in("8001", talk_ms=14000, dtmf="1", dtmf_delay_ms=2500)
-    try:
+    with stack.calling("8001", talk_ms=14000, dtmf="1", dtmf_delay_ms=2500) as caller:
         answered = wait_until(lambda: next((e for e in ready_agents if stack.agent_state(e)["state"] == "in_call"),
                                            None), 60, "an agent to take the call")
         leg = wait_until(lambda: stack.leg_of(answered), 30, f"agent {answered}'s channel")
@@ -43,9 +42,6 @@ def test_ivr_menu_queue_agent_with_recording(stack: Stack, ready_agents: list[st
         # the recorded call carry audio only if RTP really flows through the bridge.
         assert stack.fs_cli(f"uuid_displace {leg['uuid']} start tone_stream://%(400,100,440);loops=-1 0 mux").startswith("+OK")
         output, _ = caller.communicate(timeout=120)
-    finally:
-        if caller.poll() is None:
-            caller.kill()
     assert "successful=1" in output, output
     stack.wait_idle()
 
@@ -89,8 +85,7 @@ def test_wait_with_fscc_music_then_voicemail(stack: Stack) -> None:
     # mod_local_stream serves `local_stream://moh` from fscc's sounds (rendered config).
     moh = stack.fs_cli("local_stream show moh")
     assert "sounds/moh" in moh and "ready:    true" in moh, moh
-    caller = stack.call_in("8003", talk_ms=16000)
-    try:
+    with stack.calling("8003", talk_ms=16000) as caller:
         waiting = wait_until(lambda: stack.channel_running("playback"), 30, "the caller to wait in the queue")
         assert waiting["application_data"] == "local_stream://moh"
         recording = wait_until(lambda: stack.channel_running("voicemail"), 30, "the overflow to voicemail")
@@ -99,9 +94,6 @@ def test_wait_with_fscc_music_then_voicemail(stack: Stack) -> None:
         assert stack.fs_cli(f"uuid_displace {recording['uuid']} start tone_stream://%(400,100,440);loops=-1 0 mr"
                             ).startswith("+OK")
         output, _ = caller.communicate(timeout=120)
-    finally:
-        if caller.poll() is None:
-            caller.kill()
     assert "successful=1" in output, output
     stack.wait_idle()
     box = stack.fs_run / "storage" / "voicemail" / "default" / "127.0.0.1" / "1000"
