@@ -339,6 +339,7 @@ class Engine(DeskCommands, DialingCommands):
                 call.abandoned, call.left_queue_at = True, self.clock.now()
                 self.bus.publish("call.abandoned", call_uuid=call.uuid, queue=call.queue, waited=round(call.queue_wait, 1))
         elif name == "CHANNEL_HANGUP_COMPLETE":
+            self._end_orphan_agent_legs(call)
             # Channels the engine handled (queued, routed, dialed, connected) get a CDR.
             if self._store and (call.queue or call.uuid in self.sockets or call.legs or call.role == "outbound"):
                 write_cdr(call, self.calls)
@@ -349,6 +350,20 @@ class Engine(DeskCommands, DialingCommands):
                 self.acd.request_callback(call.uuid)
                 self.bus.publish("call.callback_requested", call_uuid=call.uuid, queue=queue.name)
                 gevent.spawn(self.flow.send_to, call, "hangup", "NORMAL_CLEARING", "callback_requested")
+
+    def _end_orphan_agent_legs(self, customer: Call) -> None:
+        """The customer is gone: an agent leg still up and bridged to nobody else is hung up.
+        FreeSWITCH ends the other side of a uuid_bridge itself only when that side is the
+        bridge's originatee; an agent leg left as the originator (seen after an engine restart
+        on a real switch) would keep the agent's phone in a silent call. 3-way rooms and
+        transfers decide for themselves."""
+        if customer.transferring or self.three_ways.holds(customer.uuid):
+            return
+        for leg_uuid in customer.legs:
+            leg = self.calls.get(leg_uuid)
+            if leg is not None and leg.role == "agent" and not leg.gone and leg.bridged_to in ("", customer.uuid):
+                log.info("agent leg left alone by the customer's hang-up call_uuid=%s leg=%s", customer.uuid, leg.uuid)
+                gevent.spawn(self.switch.kill, leg)
 
     def _consult_event(self, call: Call, name: str) -> None:
         if name == "CHANNEL_ANSWER":
