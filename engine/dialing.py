@@ -87,13 +87,16 @@ class CampaignDialing:
     def adopt_recovered(self) -> int:
         """Calls the engine recovered from the switch (``Engine.recover``) that belong to a
         campaign attempt with no outcome yet go back to their campaign's dialer; returns how many.
-        Attempts left open with no live channel are the recovery's to close, not this."""
+        Runs on every reconcile, so calls a dialer already owns are skipped before any store
+        read. Open attempts whose channel vanished while no engine ran are not closed by any step yet."""
         from engine.store import Attempt, Campaign
 
         adopted = 0
         now = self.port.now()
         for call in list(self.engine.calls):
             if call.attempt_id is None or call.gone:
+                continue
+            if any(dialer.owns(call.uuid) for dialer in self.group.dialers.values()):
                 continue
             attempt = Attempt.get_or_none(Attempt.id == call.attempt_id)
             if attempt is None or attempt.outcome or attempt.__data__.get("campaign") is None:
@@ -102,8 +105,6 @@ class CampaignDialing:
             if campaign is None:
                 continue
             dialer = self.group.add(campaign)
-            if dialer.owns(call.uuid):
-                continue
             answered = utc_datetime(call.answered_at) if call.answered_at else None
             dialer.adopt(attempt, now, answered_at=answered, agent_id=call.agent_id)
             self.group.arm(dialer)
